@@ -1,0 +1,264 @@
+// Shapes shared between the collector's stages: source (Kafka) → tracker/evaluator → sinks (Elasticsearch,
+// HTTP API, metrics). Types only: no code that runs lives here.
+import type {
+  GroupResult,
+  GroupStatusName,
+  OffsetEntry,
+  PartitionReason,
+  PartitionStatusName,
+} from '../evaluator/index.ts';
+
+// ---------------------------------------------------------------------------------------------------
+// What the Kafka source reads from one cluster in one cycle.
+
+export interface TopicMetadata {
+  name: string;
+  partitions: number;
+  internal: boolean;
+}
+
+export interface MemberAssignment {
+  topic: string;
+  partitions: number[];
+}
+
+export interface MemberInfo {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  /** Client host as the broker reports it, e.g. "/10.0.0.12". Burrow calls this the owner. */
+  host: string;
+  assignments: MemberAssignment[];
+}
+
+/** `classic` groups are described with DescribeGroups, `consumer` (KIP-848) ones with ConsumerGroupDescribe. */
+export type GroupType = 'classic' | 'consumer' | 'unknown';
+
+export interface GroupDescription {
+  group: string;
+  groupType: GroupType;
+  protocolType: string;
+  /** Broker state: Stable, Empty, PreparingRebalance, CompletingRebalance, Reconciling, Assigning, Dead, … */
+  state: string;
+  /** Generation (classic) or group epoch (consumer); -1 when unknown. */
+  epoch: number;
+  members: MemberInfo[];
+}
+
+export type ScrapeStage = 'connect' | 'metadata' | 'list-groups' | 'describe-groups' | 'offset-fetch' | 'list-offsets';
+
+export interface ScrapeError {
+  cluster: string;
+  stage: ScrapeStage;
+  message: string;
+  group?: string;
+  topic?: string;
+  partition?: number;
+}
+
+/** One cycle's raw read of a cluster. Committed offsets are read before log-end offsets. */
+export interface ClusterScrape {
+  cluster: string;
+  startedAt: number;
+  finishedAt: number;
+  topics: Map<string, TopicMetadata>;
+  /** Log-end offset per topic, indexed by partition; null when it could not be read. */
+  logEnd: Map<string, (number | null)[]>;
+  groups: Map<string, ScrapedGroup>;
+  errors: ScrapeError[];
+  /** Whether the cluster answered at all (metadata read); false means everything else is empty. */
+  reachable: boolean;
+}
+
+export interface ScrapedGroup {
+  description: GroupDescription;
+  /** Committed offsets: topic → partition → offset. Partitions with no commit (-1) are absent. */
+  committed: Map<string, Map<number, number>>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// After evaluation.
+
+/** Per-partition facts that Burrow's status object lacks, aligned index by index with `result.partitions`. */
+export interface PartitionDetail {
+  topic: string;
+  partition: number;
+  committed: number | null;
+  logEnd: number | null;
+  memberId: string;
+  host: string;
+  clientId: string;
+}
+
+export interface GroupReport {
+  cluster: string;
+  group: string;
+  observedAt: number;
+  state: string;
+  groupType: GroupType;
+  memberCount: number;
+  /** The evaluator's judgement; partitions sorted by topic, then partition. */
+  result: GroupResult;
+  details: PartitionDetail[];
+}
+
+export interface CycleReport {
+  cluster: string;
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  /** False when the cluster could not be read at all this cycle. */
+  ok: boolean;
+  groups: GroupReport[];
+  topicCount: number;
+  partitionCount: number;
+  errors: ScrapeError[];
+  /** Partitions whose log-end was below the committed offset this cycle (lag clamped to 0). */
+  negativeLagClamped: number;
+  /** Offsets above Number.MAX_SAFE_INTEGER refused this cycle (never rounded). */
+  offsetsOutOfRange: number;
+}
+
+/** Events are discriminated on `kind`; rebalance and deploy markers join later. */
+export type WarrenEvent = StatusChangeEvent | GroupGoneEvent;
+
+export interface StatusChangeEvent {
+  kind: 'status-change';
+  cluster: string;
+  group: string;
+  at: number;
+  from: GroupStatusName;
+  to: GroupStatusName;
+  /** The partition that decided the new status, when it is not OK. */
+  topic: string | null;
+  partition: number | null;
+  partitionStatus: PartitionStatusName | null;
+  reason: PartitionReason | null;
+}
+
+export interface GroupGoneEvent {
+  kind: 'group-gone';
+  cluster: string;
+  group: string;
+  at: number;
+  why: 'deleted' | 'expired';
+}
+
+/** Something that takes each cycle's results. `write` must never block collection. */
+export interface Sink {
+  readonly name: string;
+  write(report: CycleReport, events: readonly WarrenEvent[]): void;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Read-only view of the tracked state, for the HTTP API, the metrics and the CLI.
+
+export interface ConsumerPartitionView {
+  /** Burrow's ring: `intervals` slots, oldest first, leading nulls; [] when never committed. */
+  offsets: (OffsetEntry | null)[];
+  owner: string;
+  clientId: string;
+  currentLag: number;
+}
+
+export interface StateView {
+  clusters(): string[];
+  hasCluster(cluster: string): boolean;
+  /** Topic names with log-end data, sorted; undefined for an unknown cluster. */
+  topics(cluster: string): string[] | undefined;
+  /** Newest log-end offset per partition, index = partition id, null where unknown; undefined when unknown. */
+  topicOffsets(cluster: string, topic: string): (number | null)[] | undefined;
+  /** Groups with committed offsets on the topic, sorted. */
+  consumersOfTopic(cluster: string, topic: string): string[] | undefined;
+  /** Group names, sorted; undefined for an unknown cluster. */
+  groups(cluster: string): string[] | undefined;
+  /** Burrow's consumer detail: topic → partitions (index = partition id). */
+  groupDetail(cluster: string, group: string): Map<string, ConsumerPartitionView[]> | undefined;
+  /** The latest judgement of the group; undefined for an unknown or expired group (NOTFOUND). */
+  groupReport(cluster: string, group: string): GroupReport | undefined;
+  groupReports(cluster: string): GroupReport[] | undefined;
+  lastCycle(cluster: string): CycleReport | undefined;
+  /** True once every cluster has finished its first full cycle. */
+  ready(): boolean;
+  /** Forget a group (or one topic of it) until it commits again. */
+  deleteGroup(cluster: string, group: string, topic?: string): void;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Elasticsearch documents: one index family per kind, daily indices `<prefix>-<kind>-YYYY.MM.DD` (UTC).
+
+export type DocKind = 'partition' | 'group' | 'event' | 'heartbeat';
+
+export interface PartitionDoc {
+  '@timestamp': string;
+  cluster: string;
+  group: string;
+  topic: string;
+  partition: number;
+  committed_offset: number | null;
+  log_end_offset: number | null;
+  lag: number;
+  status: PartitionStatusName;
+  status_code: number;
+  owner: string;
+  client_id: string;
+  member_id: string;
+  complete: number;
+  /** The rule that decided (`rule` of the evaluator's reason), e.g. "stalled". */
+  reason: string;
+  /** The whole reason as compact JSON, stored but not indexed. */
+  reason_detail: string;
+}
+
+export interface GroupDoc {
+  '@timestamp': string;
+  cluster: string;
+  group: string;
+  status: GroupStatusName;
+  status_code: number;
+  total_lag: number;
+  max_lag: number;
+  max_lag_topic: string | null;
+  max_lag_partition: number | null;
+  partition_count: number;
+  complete: number;
+  state: string;
+  group_type: GroupType;
+  member_count: number;
+  /** Rule of the partition that decided the status ("ok" when all partitions are OK). */
+  reason: string;
+  reason_detail: string;
+}
+
+export interface EventDoc {
+  '@timestamp': string;
+  cluster: string;
+  group: string;
+  kind: WarrenEvent['kind'];
+  from_status: string | null;
+  to_status: string | null;
+  from_code: number | null;
+  to_code: number | null;
+  topic: string | null;
+  partition: number | null;
+  reason: string;
+  message: string;
+}
+
+export interface HeartbeatDoc {
+  '@timestamp': string;
+  cluster: string;
+  ok: boolean;
+  cycle_duration_ms: number;
+  groups: number;
+  partitions: number;
+  topics: number;
+  errors: number;
+  error_message: string | null;
+  /** Sink health, filled in by the Elasticsearch sink at send time. */
+  spool_bytes?: number;
+  docs_indexed_total?: number;
+  bulk_failures_total?: number;
+  docs_dropped_total?: number;
+}

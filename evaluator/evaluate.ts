@@ -1,0 +1,88 @@
+// Judging a partition and a group (burrow-spec.md §2.1, §2.2). Pure: `nowMs` is an argument.
+import { judgeWindow, lagWithinAllowed } from './rules.ts';
+import { STATUS_CODE, groupStatusOf } from './status.ts';
+import type { GroupResult, PartitionInput, PartitionResult, PartitionVerdict, RuleConfig } from './types.ts';
+
+export const DEFAULT_RULES: Readonly<RuleConfig> = Object.freeze({ allowedLag: 0, minimumComplete: 0 });
+
+/** The verdict on one partition, with Burrow's `complete`, `start`, `end` and `current_lag`. */
+export function evaluatePartition(p: PartitionInput, nowMs: number, rules: RuleConfig = DEFAULT_RULES): PartitionResult {
+  const window = p.offsets;
+  const n = window.length;
+  const complete = n === 0 ? 0 : n < p.ringSize ? n / p.ringSize : 1;
+  let verdict: PartitionVerdict;
+  if (n === 0) {
+    verdict = { status: 'OK', reason: { rule: 'no-commits' } };
+  } else if (complete < rules.minimumComplete) {
+    verdict = { status: 'OK', reason: { rule: 'incomplete-window', complete, minimumComplete: rules.minimumComplete } };
+  } else if (lagWithinAllowed(p.currentLag, rules.allowedLag)) {
+    verdict = { status: 'OK', reason: { rule: 'lag-within-allowed', currentLag: p.currentLag, allowedLag: rules.allowedLag } };
+  } else {
+    verdict = judgeWindow(window, p.brokerOffsets, nowMs, rules.allowedLag);
+  }
+  return {
+    ...verdict,
+    topic: p.topic,
+    partition: p.partition,
+    owner: p.owner,
+    clientId: p.clientId,
+    start: n === 0 ? null : window[0]!,
+    end: n === 0 ? null : window[n - 1]!,
+    currentLag: p.currentLag,
+    complete,
+  } as PartitionResult;
+}
+
+/** The NOTFOUND result: an unknown or expired group (burrow-spec.md §2.4). */
+export function notFound(cluster: string, group: string): GroupResult {
+  return { cluster, group, status: 'NOTFOUND', complete: 1, partitions: [], partitionCount: 0, maxlag: null, totallag: 0 };
+}
+
+/**
+ * A group's status from its partitions: the worst partition (STOP, STALL, REWIND shown as ERR), total lag,
+ * the partition with the most lag, and the share of partitions whose window is full.
+ * Partitions are judged in the order given; callers sort them (topic, then partition) so that ties in
+ * `maxlag` and `worst` always go to the same partition.
+ */
+export function evaluateGroup(
+  cluster: string,
+  group: string,
+  inputs: readonly PartitionInput[],
+  nowMs: number,
+  rules: RuleConfig = DEFAULT_RULES,
+): GroupResult {
+  const partitions: PartitionResult[] = new Array(inputs.length);
+  let status: 'OK' | 'WARN' | 'ERR' = 'OK';
+  let worst: PartitionResult | null = null;
+  let maxlag: PartitionResult | null = null;
+  let totallag = 0;
+  let full = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const result = evaluatePartition(inputs[i]!, nowMs, rules);
+    partitions[i] = result;
+    totallag += result.currentLag;
+    if (worst === null ? result.status !== 'OK' : STATUS_CODE[result.status] > STATUS_CODE[worst.status]) worst = result;
+    const asGroup = groupStatusOf(result.status);
+    if (STATUS_CODE[asGroup] > STATUS_CODE[status]) status = asGroup;
+    if (maxlag === null || result.currentLag > maxlag.currentLag) maxlag = result;
+    if (result.complete === 1) full++;
+  }
+  const partitionCount = inputs.length;
+  return {
+    cluster,
+    group,
+    status,
+    worst,
+    complete: partitionCount > 0 ? Math.fround(full / partitionCount) : 0,
+    partitions,
+    partitionCount,
+    maxlag,
+    totallag,
+  };
+}
+
+/** Only the partitions worse than OK, as Burrow's `/status` endpoint shows them; the group's numbers are unchanged. */
+export function onlyProblems(result: GroupResult): GroupResult {
+  if (result.status === 'NOTFOUND') return result;
+  return { ...result, partitions: result.partitions.filter((p) => p.status !== 'OK') };
+}

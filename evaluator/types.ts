@@ -1,0 +1,109 @@
+// Types of the evaluator: Burrow's statuses, the sliding window it judges, and its results.
+// Types only: no code that runs lives here.
+
+/** Burrow's status names. The numbers are Burrow's (`protocol.StatusConstant`). */
+export type StatusName = 'NOTFOUND' | 'OK' | 'WARN' | 'ERR' | 'STOP' | 'STALL' | 'REWIND';
+
+/** Statuses a single partition can have. */
+export type PartitionStatusName = 'OK' | 'WARN' | 'STOP' | 'STALL' | 'REWIND';
+
+/** Statuses a group can have: the worst partition, with STOP, STALL and REWIND shown as ERR. */
+export type GroupStatusName = 'NOTFOUND' | 'OK' | 'WARN' | 'ERR';
+
+/**
+ * One entry of a partition's window: a committed offset as Warren saw it.
+ * `timestamp` is the commit time (ms) the entry stands for, `observedAt` when Warren read it (ms),
+ * `lag` the lag at that time (log-end − committed, never negative) or null when it is not known.
+ */
+export interface OffsetEntry {
+  offset: number;
+  timestamp: number;
+  observedAt: number;
+  lag: number | null;
+}
+
+/** What the rules need to judge one partition. */
+export interface PartitionInput {
+  topic: string;
+  partition: number;
+  /** The window, oldest first: at most `ringSize` entries, none when the partition was never committed. */
+  offsets: readonly OffsetEntry[];
+  /** How many entries a full window holds (Burrow's `intervals`). */
+  ringSize: number;
+  /** The last log-end offsets seen for the partition, oldest first. */
+  brokerOffsets: readonly number[];
+  /** Lag now: newest log-end − newest committed offset, never negative; 0 when either is unknown. */
+  currentLag: number;
+  owner: string;
+  clientId: string;
+}
+
+export interface RuleConfig {
+  /** A lag at or below this counts as zero (Burrow's `allowed-lag`). */
+  allowedLag: number;
+  /** Rules run only when the partition's `complete` is at least this (Burrow's `minimum-complete`). */
+  minimumComplete: number;
+}
+
+/** Why a partition got its status: the rule that decided and the numbers it saw. Machine-readable. */
+export type OkReason =
+  | { rule: 'no-commits' }
+  | { rule: 'incomplete-window'; complete: number; minimumComplete: number }
+  | { rule: 'lag-within-allowed'; currentLag: number; allowedLag: number }
+  | { rule: 'lag-reached-zero'; index: number; lag: number; allowedLag: number }
+  | { rule: 'lag-decreasing'; index: number; from: number; to: number };
+
+export type StopReason = {
+  rule: 'stopped';
+  /** Time from the last commit to now, and the span of the window: STOP when the first exceeds the second. */
+  sinceLastMs: number;
+  windowSpanMs: number;
+  lastOffset: number;
+  newestBrokerOffset: number | null;
+};
+export type RewindReason = { rule: 'rewind'; index: number; from: number; to: number };
+export type StallReason = { rule: 'stalled'; offset: number; entries: number; firstLag: number | null; lastLag: number | null };
+export type WarnReason = { rule: 'lag-not-decreasing'; entries: number; firstLag: number | null; lastLag: number | null };
+
+/** The verdict on one partition: a discriminated union on `status`. */
+export type PartitionVerdict =
+  | { status: 'OK'; reason: OkReason }
+  | { status: 'WARN'; reason: WarnReason }
+  | { status: 'STOP'; reason: StopReason }
+  | { status: 'STALL'; reason: StallReason }
+  | { status: 'REWIND'; reason: RewindReason };
+
+export type PartitionReason = PartitionVerdict['reason'];
+export type RuleName = PartitionReason['rule'];
+
+/** A judged partition: the verdict plus Burrow's per-partition fields. */
+export type PartitionResult = PartitionVerdict & {
+  topic: string;
+  partition: number;
+  owner: string;
+  clientId: string;
+  start: OffsetEntry | null;
+  end: OffsetEntry | null;
+  currentLag: number;
+  complete: number;
+};
+
+/** Fields every group result has. */
+interface GroupResultBase {
+  cluster: string;
+  group: string;
+  complete: number;
+  partitions: PartitionResult[];
+  partitionCount: number;
+  maxlag: PartitionResult | null;
+  totallag: number;
+}
+
+/** The judgement of a group: NOTFOUND (unknown or expired) or the worst partition, capped at ERR. */
+export type GroupResult =
+  | (GroupResultBase & { status: 'NOTFOUND'; partitions: []; partitionCount: 0; maxlag: null; totallag: 0 })
+  | (GroupResultBase & {
+      status: 'OK' | 'WARN' | 'ERR';
+      /** The partition that decided the group's status (the first worst one), or null when all are OK. */
+      worst: PartitionResult | null;
+    });
