@@ -49,8 +49,13 @@ export function lagReachedZeroAt(window: Window, allowedLag: number): number {
   return -1;
 }
 
-/** Rule (e) STALL: every offset in the window is the same (true for a window of one). */
+/**
+ * Rule (e) STALL: every offset in the window is the same.
+ * Warren difference: the same offset must have been seen at least twice. Burrow calls a window of one
+ * lagging commit a STALL, which makes every lagging partition STALL on its first sample.
+ */
 export function stalled(window: Window): StallReason | null {
+  if (window.length < 2) return null;
   const offset = window[0]!.offset;
   for (let i = 1; i < window.length; i++) if (window[i]!.offset !== offset) return null;
   return { rule: 'stalled', offset, entries: window.length, ...lagEnds(window) };
