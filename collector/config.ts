@@ -279,3 +279,12 @@ export function readSecret(value: string | undefined, file: string | undefined, 
     throw new ConfigError(`${key}File: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
+
+/** Every leaf key path of a schema; a record's entries appear under `recordKey` (for docs and their test). */
+export function listKeys(schema: ZodAny = configSchema, recordKey = 'prod', path: string[] = []): string[][] {
+  const node = inner(schema) as unknown as { _zod: { def: { type: string; shape?: Record<string, ZodAny>; valueType?: ZodAny } } };
+  const def = node._zod.def;
+  if (def.type === 'object' && def.shape) return Object.entries(def.shape).flatMap(([key, child]) => listKeys(child, recordKey, [...path, key]));
+  if (def.type === 'record' && def.valueType) return listKeys(def.valueType, recordKey, [...path, recordKey]);
+  return [path];
+}
