@@ -21,6 +21,7 @@ export function evaluatorBenchmark(seconds = 3): { evaluationsPerSecond: number;
       currentLag: kind === 0 ? 0 : 200,
       owner: '/10.0.0.1',
       clientId: 'c',
+      owned: i % 2 === 0,
     });
   }
   const now = kind3Now();

@@ -40,7 +40,11 @@ export class Collector {
       clusters,
       intervals: options.config.collector.intervals,
       expireGroupMs: options.config.collector.expireGroup,
-      rules: { allowedLag: options.config.collector.allowedLag, minimumComplete: options.config.collector.minimumComplete },
+      rules: {
+        allowedLag: options.config.collector.allowedLag,
+        minimumComplete: options.config.collector.minimumComplete,
+        minSilenceMs: options.config.collector.stopAfter ?? 2 * options.config.collector.interval,
+      },
     });
     this.state = this.#tracker;
     for (const name of clusters) {

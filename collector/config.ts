@@ -101,6 +101,8 @@ export const collectorSchema = z
     allowedLag: z.number().int().nonnegative().default(0),
     /** Rules run only when a partition's window is at least this full, 0..1 (Burrow's `minimum-complete`). */
     minimumComplete: z.number().min(0).max(1).default(0),
+    /** STOP/STALL need at least this long without progress (default: two intervals). 0 is Burrow's rule. */
+    stopAfter: duration.optional(),
   })
   .strict();
 

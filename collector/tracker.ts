@@ -8,6 +8,7 @@ import {
   isNegativeLag,
   lagOf,
   lastCommitTime,
+  newestLogEnd,
   paddedOffsets,
   recordSample,
   type GroupStatusName,
@@ -135,7 +136,7 @@ export class Tracker implements StateView {
       const judged = this.#judge(scrape, state, name, group, scraped, at);
       negativeLagClamped += judged.clamped;
 
-      // Expiry: nothing has moved (or been owned) for expire-group.
+      // Expiry: no member, and nothing has moved for expire-group.
       if (this.#expired(group, at)) {
         state.groups.delete(name);
         state.forgotten.set(name, commitSignature(scraped.committed));
@@ -181,6 +182,7 @@ export class Tracker implements StateView {
   }
 
   #expired(group: GroupState, at: number): boolean {
+    if (group.description.members.length > 0) return false;
     let last = group.firstSeen;
     for (const partitions of group.histories.values()) for (const history of partitions.values()) last = Math.max(last, lastCommitTime(history));
     return at - last > this.#options.expireGroupMs;
@@ -226,17 +228,20 @@ export class Tracker implements StateView {
         const owner = owned?.get(p);
         let history = histories.get(p);
         if (!history) histories.set(p, (history = emptyHistory()));
-        recordSample(history, { committed, logEnd, observedAt: at, owned: owner !== undefined }, this.#options.intervals);
+        recordSample(history, { committed, logEnd, observedAt: at }, this.#options.intervals);
         if (isNegativeLag(logEnd, committed)) clamped++;
+        // A log end that could not be read this cycle: the newest known one stands in (as in Burrow).
+        const knownEnd = logEnd ?? newestLogEnd(history);
         inputs.push({
           topic,
           partition: p,
           offsets: history.offsets,
           ringSize: this.#options.intervals,
           brokerOffsets: history.brokerOffsets,
-          currentLag: lagOf(logEnd, committed) ?? 0,
+          currentLag: lagOf(knownEnd, committed) ?? 0,
           owner: owner?.member.host ?? '',
           clientId: owner?.member.clientId ?? '',
+          owned: owner !== undefined,
         });
         details.push({
           topic,

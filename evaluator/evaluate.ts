@@ -18,7 +18,7 @@ export function evaluatePartition(p: PartitionInput, nowMs: number, rules: RuleC
   } else if (lagWithinAllowed(p.currentLag, rules.allowedLag)) {
     verdict = { status: 'OK', reason: { rule: 'lag-within-allowed', currentLag: p.currentLag, allowedLag: rules.allowedLag } };
   } else {
-    verdict = judgeWindow(window, p.brokerOffsets, nowMs, rules.allowedLag);
+    verdict = judgeWindow(window, p.brokerOffsets, nowMs, rules.allowedLag, p.owned ? p.owner : null, rules.minSilenceMs ?? 0);
   }
   return {
     ...verdict,

@@ -8,6 +8,7 @@ export {
   isNegativeLag,
   lagOf,
   lastCommitTime,
+  newestLogEnd,
   paddedOffsets,
   recordSample,
   type PartitionHistory,

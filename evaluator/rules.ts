@@ -14,12 +14,12 @@ export function lagWithinAllowed(currentLag: number, allowedLag: number): boolea
  * recent log-end offset was at or below the last committed offset (that would mean the consumer had caught up
  * and there was nothing to commit).
  */
-export function stopped(window: Window, brokerOffsets: readonly number[], nowMs: number): StopReason | null {
+export function stopped(window: Window, brokerOffsets: readonly number[], nowMs: number, minSilenceMs = 0): StopReason | null {
   const first = window[0]!;
   const last = window[window.length - 1]!;
   const sinceLastMs = nowMs - last.timestamp;
   const windowSpanMs = last.timestamp - first.timestamp;
-  if (!(sinceLastMs > windowSpanMs)) return null;
+  if (!(sinceLastMs > windowSpanMs) || sinceLastMs < minSilenceMs) return null;
   for (let i = 0; i < brokerOffsets.length; i++) if (brokerOffsets[i]! <= last.offset) return null;
   const newestBrokerOffset = brokerOffsets.length > 0 ? brokerOffsets[brokerOffsets.length - 1]! : null;
   return { rule: 'stopped', sinceLastMs, windowSpanMs, lastOffset: last.offset, newestBrokerOffset };
@@ -94,9 +94,15 @@ export function judgeWindow(
   brokerOffsets: readonly number[],
   nowMs: number,
   allowedLag: number,
+  owner: string | null = null,
+  minSilenceMs = 0,
 ): PartitionVerdict {
-  const stop = stopped(window, brokerOffsets, nowMs);
-  if (stop) return { status: 'STOP', reason: stop };
+  const stop = stopped(window, brokerOffsets, nowMs, minSilenceMs);
+  if (stop) {
+    // Warren: a live member owns it, so the consumer has not stopped; it is stuck.
+    if (owner !== null) return { status: 'STALL', reason: { ...stop, rule: 'no-progress', owner } };
+    return { status: 'STOP', reason: stop };
+  }
   const rewind = rewound(window);
   if (rewind) return { status: 'REWIND', reason: rewind };
   const zeroAt = lagReachedZeroAt(window, allowedLag);
@@ -105,6 +111,8 @@ export function judgeWindow(
   }
   const stall = stalled(window);
   if (stall) return { status: 'STALL', reason: stall };
+  // Warren: one commit is not a trend (Burrow calls it WARN).
+  if (window.length < 2) return { status: 'OK', reason: { rule: 'single-sample', lag: window[0]!.lag } };
   const warn = lagNotDecreasing(window);
   if ('rule' in warn) return { status: 'WARN', reason: warn };
   return { status: 'OK', reason: { rule: 'lag-decreasing', index: warn.decreasedAt, from: warn.from, to: warn.to } };

@@ -36,6 +36,12 @@ export interface PartitionInput {
   currentLag: number;
   owner: string;
   clientId: string;
+  /**
+   * Whether a live member of the group has the partition assigned. Burrow sees every commit; Warren only sees
+   * the committed offset move. A partition that has not moved for longer than its window's span is STOP when
+   * nobody owns it, and STALL (the consumer is alive but makes no progress) when somebody does.
+   */
+  owned: boolean;
 }
 
 export interface RuleConfig {
@@ -43,6 +49,12 @@ export interface RuleConfig {
   allowedLag: number;
   /** Rules run only when the partition's `complete` is at least this (Burrow's `minimum-complete`). */
   minimumComplete: number;
+  /**
+   * Warren: STOP (or STALL for an owned partition) needs at least this much time without progress, whatever
+   * the window's span. 0 is Burrow's rule; Warren's collector uses two intervals, so one slow commit
+   * after a restart is not an alarm.
+   */
+  minSilenceMs?: number;
 }
 
 /** Why a partition got its status: the rule that decided and the numbers it saw. Machine-readable. */
@@ -51,7 +63,8 @@ export type OkReason =
   | { rule: 'incomplete-window'; complete: number; minimumComplete: number }
   | { rule: 'lag-within-allowed'; currentLag: number; allowedLag: number }
   | { rule: 'lag-reached-zero'; index: number; lag: number; allowedLag: number }
-  | { rule: 'lag-decreasing'; index: number; from: number; to: number };
+  | { rule: 'lag-decreasing'; index: number; from: number; to: number }
+  | { rule: 'single-sample'; lag: number | null };
 
 export type StopReason = {
   rule: 'stopped';
@@ -62,7 +75,10 @@ export type StopReason = {
   newestBrokerOffset: number | null;
 };
 export type RewindReason = { rule: 'rewind'; index: number; from: number; to: number };
-export type StallReason = { rule: 'stalled'; offset: number; entries: number; firstLag: number | null; lastLag: number | null };
+export type StallReason =
+  | { rule: 'stalled'; offset: number; entries: number; firstLag: number | null; lastLag: number | null }
+  /** Warren: owned by a live member, but the committed offset has not moved for longer than the window's span. */
+  | { rule: 'no-progress'; sinceLastMs: number; windowSpanMs: number; lastOffset: number; newestBrokerOffset: number | null; owner: string };
 export type WarnReason = { rule: 'lag-not-decreasing'; entries: number; firstLag: number | null; lastLag: number | null };
 
 /** The verdict on one partition: a discriminated union on `status`. */

@@ -1,13 +1,12 @@
 // Building a partition's window from samples (Warren's counterpart of Burrow's commit ring).
 //
-// Burrow reads every commit from __consumer_offsets. Warren instead reads the committed offset of every
-// group-partition once per cycle. Each cycle adds one entry; the entry's `timestamp` stands for the time of the
-// commit it reflects:
-//   - the offset moved since the last cycle, or a live member owns the partition → this cycle's time
-//     (a live consumer re-commits its position, moving or not);
-//   - otherwise → the previous entry's timestamp (nothing has committed since).
-// So a consumer that is alive but stuck fills the window with one offset and fresh times (Burrow's STALL), and a
-// partition nobody owns that stops moving keeps an old time, which Burrow's STOP rule catches.
+// Burrow reads every commit from __consumer_offsets. Warren reads the committed offset of every
+// group-partition once per cycle, so what it can see is the offset *moving*. An entry is added when the
+// committed offset differs from the last entry's (a commit Warren observed), stamped with the time it was
+// seen; a cycle where it did not move adds nothing. The window's span is then the time between the first and
+// last observed commit, as in Burrow, whatever the cycle interval and however rarely the consumer commits.
+// Whether a live member owns the partition is not part of the window: the rules take it separately, to tell
+// STOP (nobody there) from STALL (somebody there, no progress).
 import type { OffsetEntry } from './types.ts';
 
 export interface PartitionHistory {
@@ -23,8 +22,6 @@ export interface Sample {
   /** Log-end offset, or null when it could not be read this cycle. */
   logEnd: number | null;
   observedAt: number;
-  /** Whether a live member of the group has the partition assigned. */
-  owned: boolean;
 }
 
 export function emptyHistory(): PartitionHistory {
@@ -47,15 +44,18 @@ function pushBounded<T>(ring: T[], value: T, size: number): void {
   while (ring.length > size) ring.shift();
 }
 
-/** Adds one cycle's sample to the history (mutates it) and returns the entry added, if any. */
+/**
+ * Adds one cycle's sample to the history (mutates it): the log end always, an entry only when the committed
+ * offset moved (or is seen for the first time). Returns the entry added, if any.
+ */
 export function recordSample(history: PartitionHistory, sample: Sample, ringSize: number): OffsetEntry | null {
   if (sample.logEnd !== null) pushBounded(history.brokerOffsets, sample.logEnd, ringSize);
   if (sample.committed === null) return null;
   const last = history.offsets.length > 0 ? history.offsets[history.offsets.length - 1]! : null;
-  const fresh = last === null || last.offset !== sample.committed || sample.owned;
+  if (last !== null && last.offset === sample.committed) return null;
   const entry: OffsetEntry = {
     offset: sample.committed,
-    timestamp: fresh ? sample.observedAt : last.timestamp,
+    timestamp: sample.observedAt,
     observedAt: sample.observedAt,
     lag: lagOf(sample.logEnd, sample.committed),
   };
@@ -63,7 +63,13 @@ export function recordSample(history: PartitionHistory, sample: Sample, ringSize
   return entry;
 }
 
-/** The time the committed offset last moved (or was last re-committed by a live member); 0 when never. */
+/** The newest log-end offset known for the partition, or null. */
+export function newestLogEnd(history: PartitionHistory): number | null {
+  const n = history.brokerOffsets.length;
+  return n === 0 ? null : history.brokerOffsets[n - 1]!;
+}
+
+/** The time the committed offset was last seen to move; 0 when never. */
 export function lastCommitTime(history: PartitionHistory): number {
   const n = history.offsets.length;
   return n === 0 ? 0 : history.offsets[n - 1]!.timestamp;

@@ -20,6 +20,7 @@ describe('config', () => {
   it('fills defaults: interval 30 s, 10 intervals, 7 days expiry, Burrow rule defaults', () => {
     const config = parseConfig(minimal, 'test.yaml', {});
     expect(config.collector).toEqual({ interval: 30_000, intervals: 10, expireGroup: 604_800_000, allowedLag: 0, minimumComplete: 0 });
+    expect(config.collector.stopAfter).toBeUndefined();
     expect(config.clusters.prod!.clientId).toBe('warren');
     expect(config.clusters.prod!.requestTimeout).toBe(10_000);
   });

@@ -138,21 +138,32 @@ describe('tracker', () => {
   it('emits a status change with the deciding partition and its reason', () => {
     const t = tracker();
     const owner = [member('1', 'orders', [0])];
-    // A live member, offset frozen below the log end: one sample is only WARN, the second makes it STALL.
+    // A live member, offset frozen below the log end. One sample is no trend: OK.
     const first = t.ingest(scrape(1000, { orders: [20] }, { g: { committed: { orders: { 0: 10 } }, members: owner } }));
-    expect(first.report.groups[0]!.result.status).toBe('WARN');
-    t.ingest(scrape(1500, { orders: [20] }, { g: { committed: { orders: { 0: 20 } }, members: owner } }));
-    t.ingest(scrape(2000, { orders: [30] }, { g: { committed: { orders: { 0: 20 } }, members: owner } }));
-    const { events } = t.ingest(scrape(3000, { orders: [40] }, { g: { committed: { orders: { 0: 20 } }, members: owner } }));
-    // Burrow's rule (d): the lag of 0 at 1500 ms keeps it OK until that entry leaves the window.
-    expect(events).toEqual([]);
-    const later = [];
-    for (let at = 4000; at <= 12_000; at += 1000) later.push(...t.ingest(scrape(at, { orders: [at] }, { g: { committed: { orders: { 0: 20 } }, members: owner } })).events);
-    // The zero-lag entry (1500 ms) leaves the 10-entry window with the sample of 11000 ms.
-    expect(later).toHaveLength(1);
-    const change = later[0]!;
-    expect(change.at).toBe(11_000);
-    expect(change).toMatchObject({ from: 'OK', to: 'ERR', topic: 'orders', partition: 0, partitionStatus: 'STALL' });
+    expect(first.report.groups[0]!.result.status).toBe('OK');
+    expect(first.report.groups[0]!.result.partitions[0]!.reason.rule).toBe('single-sample');
+    // The offset has not moved for longer than the window's span while a member owns it: STALL.
+    const { events } = t.ingest(scrape(2000, { orders: [30] }, { g: { committed: { orders: { 0: 10 } }, members: owner } }));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'status-change', from: 'OK', to: 'ERR', topic: 'orders', partition: 0, partitionStatus: 'STALL' });
+    expect(events[0]).toMatchObject({ reason: { rule: 'no-progress', sinceLastMs: 1000, owner: '/10.0.0.1', lastOffset: 10 } });
+  });
+
+  it('tells STOP (nobody owns the partition) from STALL (a member does)', () => {
+    const t = tracker();
+    const owned = { committed: { orders: { 0: 10 } }, members: [member('1', 'orders', [0])] };
+    const orphan = { committed: { orders: { 0: 10 } } };
+    t.ingest(scrape(1000, { orders: [20] }, { owned, orphan }));
+    t.ingest(scrape(2000, { orders: [20] }, { owned, orphan }));
+    expect(t.groupReport('c', 'owned')!.result.partitions[0]!.status).toBe('STALL');
+    expect(t.groupReport('c', 'orphan')!.result.partitions[0]!.status).toBe('STOP');
+  });
+
+  it('uses the newest known log end when it cannot be read this cycle', () => {
+    const t = tracker();
+    t.ingest(scrape(1000, { orders: [20] }, { g: { committed: { orders: { 0: 10 } } } }));
+    const { report } = t.ingest(scrape(2000, { orders: [null] }, { g: { committed: { orders: { 0: 12 } } } }));
+    expect(report.groups[0]!.result.partitions[0]!.currentLag).toBe(8);
   });
 
   it('serves Burrow-shaped detail: rings padded with leading nulls, index = partition', () => {
