@@ -1,0 +1,279 @@
+// Prometheus metrics (prom-client, own registries): Burrow's gauges under Burrow's names and labels, so existing
+// dashboards and alerts keep working, plus Warren's own `warren_*` series for what Burrow does not export — the
+// collector's health — and the Elasticsearch sink's counters when a source for them is given.
+//
+// Cheap scrapes: the per-group and per-partition series are rebuilt from the tracker's last judged reports only
+// when a cycle has finished (or a group was deleted) since the last build, and the rendered text is kept until
+// then. Burrow instead evaluates every group at every scrape (#736). Process metrics are rendered per scrape.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { STATUS_CODE } from '../../evaluator/index.ts';
+import type { CycleReport, Sink, StateView } from '../types.ts';
+
+/** Counters of the Elasticsearch sink, as it reports them (see HeartbeatDoc); absent fields are not rendered. */
+export interface SinkStats {
+  /** Documents waiting in memory to be sent. */
+  queueDocuments?: number;
+  /** Bytes spooled to disk while Elasticsearch is unreachable. */
+  spoolBytes?: number;
+  documentsIndexedTotal?: number;
+  bulkFailuresTotal?: number;
+  documentsDroppedTotal?: number;
+}
+
+export type SinkStatsSource = () => SinkStats | undefined;
+
+export interface MetricsOptions {
+  state: StateView;
+  /** The Elasticsearch sink's counters, read at every scrape. */
+  sinkStats?: SinkStatsSource;
+  /** Node's process metrics (process_*, nodejs_*). Default true. */
+  processMetrics?: boolean;
+}
+
+const CYCLE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class WarrenMetrics {
+  readonly contentType: string;
+  /** Hand this to the collector's sinks: counts every cycle exactly once and prepares the next scrape early. */
+  readonly sink: Sink;
+
+  readonly #state: StateView;
+  readonly #stateRegistry = new Registry();
+  readonly #liveRegistry = new Registry();
+  #sinkStats: SinkStatsSource | undefined;
+
+  // Burrow's gauges (burrow-spec.md §5.9).
+  readonly #lagTotal: Gauge<'cluster' | 'consumer_group'>;
+  readonly #groupStatus: Gauge<'cluster' | 'consumer_group'>;
+  readonly #partitionLag: Gauge<'cluster' | 'consumer_group' | 'topic' | 'partition'>;
+  readonly #currentOffset: Gauge<'cluster' | 'consumer_group' | 'topic' | 'partition'>;
+  readonly #partitionStatus: Gauge<'cluster' | 'consumer_group' | 'topic' | 'partition'>;
+  readonly #topicOffset: Gauge<'cluster' | 'topic' | 'partition'>;
+
+  // Warren's collector health.
+  readonly #groupsByStatus: Gauge<'cluster' | 'status'>;
+  readonly #groupsTracked: Gauge<'cluster'>;
+  readonly #partitionsTracked: Gauge<'cluster'>;
+  readonly #topicsTracked: Gauge<'cluster'>;
+  readonly #clusterUp: Gauge<'cluster'>;
+  readonly #lastCycleTime: Gauge<'cluster'>;
+  readonly #lastCycleDuration: Gauge<'cluster'>;
+  readonly #cycleDuration: Histogram<'cluster'>;
+  readonly #cycles: Counter<'cluster' | 'outcome'>;
+  readonly #scrapeErrors: Counter<'cluster' | 'stage'>;
+  readonly #negativeLags: Counter<'cluster'>;
+  readonly #outOfRange: Counter<'cluster'>;
+
+  /** Cycles already counted. */
+  readonly #counted = new WeakSet<CycleReport>();
+  /** The cycle each cluster's series were built from. */
+  readonly #builtFrom = new Map<string, CycleReport | undefined>();
+  #stale = true;
+  #text = '';
+  #building: Promise<string> | null = null;
+  #scraped = false;
+
+  constructor(options: MetricsOptions) {
+    this.#state = options.state;
+    this.#sinkStats = options.sinkStats;
+    this.contentType = this.#stateRegistry.contentType;
+    const state = [this.#stateRegistry];
+    const perGroup = ['cluster', 'consumer_group'] as const;
+    const perPartition = ['cluster', 'consumer_group', 'topic', 'partition'] as const;
+
+    this.#lagTotal = new Gauge({ name: 'burrow_kafka_consumer_lag_total', help: 'Total lag of the consumer group (sum of current_lag over its partitions)', labelNames: perGroup, registers: state });
+    this.#groupStatus = new Gauge({ name: 'burrow_kafka_consumer_status', help: "Status of the consumer group: 1 OK, 2 WARN, 3 ERR (Burrow's numbering)", labelNames: perGroup, registers: state });
+    this.#partitionLag = new Gauge({ name: 'burrow_kafka_consumer_partition_lag', help: 'Current lag of the consumer group on the partition', labelNames: perPartition, registers: state });
+    this.#currentOffset = new Gauge({ name: 'burrow_kafka_consumer_current_offset', help: 'Newest committed offset of the consumer group on the partition (only when its window is full)', labelNames: perPartition, registers: state });
+    this.#partitionStatus = new Gauge({ name: 'burrow_kafka_topic_partition_status', help: 'Status of the consumer group on the partition: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND (only when its window is full)', labelNames: perPartition, registers: state });
+    this.#topicOffset = new Gauge({ name: 'burrow_kafka_topic_partition_offset', help: 'Newest (log-end) offset of the partition', labelNames: ['cluster', 'topic', 'partition'] as const, registers: state });
+
+    this.#groupsByStatus = new Gauge({ name: 'warren_consumer_groups', help: 'Consumer groups by status at the last cycle', labelNames: ['cluster', 'status'] as const, registers: state });
+    this.#groupsTracked = new Gauge({ name: 'warren_groups_tracked', help: 'Consumer groups tracked', labelNames: ['cluster'] as const, registers: state });
+    this.#partitionsTracked = new Gauge({ name: 'warren_partitions_tracked', help: 'Group-partitions tracked (sum of partition_count over the groups)', labelNames: ['cluster'] as const, registers: state });
+    this.#topicsTracked = new Gauge({ name: 'warren_topics_tracked', help: 'Topics with log-end offsets', labelNames: ['cluster'] as const, registers: state });
+    this.#clusterUp = new Gauge({ name: 'warren_cluster_up', help: 'Whether the last cycle could read the cluster (1) or not (0)', labelNames: ['cluster'] as const, registers: state });
+    this.#lastCycleTime = new Gauge({ name: 'warren_last_cycle_timestamp_seconds', help: 'Unix time the last cycle of the cluster finished', labelNames: ['cluster'] as const, registers: state });
+    this.#lastCycleDuration = new Gauge({ name: 'warren_last_cycle_duration_seconds', help: 'Duration of the last cycle of the cluster', labelNames: ['cluster'] as const, registers: state });
+    this.#cycleDuration = new Histogram({ name: 'warren_cycle_duration_seconds', help: 'Duration of a cycle (read and judge one cluster)', labelNames: ['cluster'] as const, buckets: CYCLE_BUCKETS, registers: state });
+    this.#cycles = new Counter({ name: 'warren_cycles_total', help: 'Cycles run, by outcome (ok: the cluster answered; failed: it could not be read)', labelNames: ['cluster', 'outcome'] as const, registers: state });
+    this.#scrapeErrors = new Counter({ name: 'warren_scrape_errors_total', help: 'Errors while reading a cluster, by stage of the read', labelNames: ['cluster', 'stage'] as const, registers: state });
+    this.#negativeLags = new Counter({ name: 'warren_negative_lag_clamped_total', help: 'Partitions whose log-end offset was below the committed offset (lag clamped to 0)', labelNames: ['cluster'] as const, registers: state });
+    this.#outOfRange = new Counter({ name: 'warren_offsets_out_of_range_total', help: 'Offsets above 2^53 refused (never rounded)', labelNames: ['cluster'] as const, registers: state });
+
+    const live = [this.#liveRegistry];
+    const view = this.#state;
+    new Gauge({
+      name: 'warren_ready',
+      help: 'Whether every cluster has finished its first full cycle (1) or not (0)',
+      registers: live,
+      collect() {
+        this.set(view.ready() ? 1 : 0);
+      },
+    });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.#liveRegistry });
+    if (this.#sinkStats) this.#registerSinkMetrics();
+
+    this.sink = {
+      name: 'metrics',
+      write: (report) => {
+        this.observeCycle(report);
+        // Build the next text now rather than in the next scrape, once something scrapes at all.
+        if (this.#scraped) setImmediate(() => void this.#stateText().catch(() => undefined));
+      },
+      close: async () => undefined,
+    };
+  }
+
+  /** Adds the Elasticsearch sink's counters (when the sink starts after the metrics). */
+  setSinkStats(source: SinkStatsSource): void {
+    const first = this.#sinkStats === undefined;
+    this.#sinkStats = source;
+    if (first) this.#registerSinkMetrics();
+  }
+
+  #registerSinkMetrics(): void {
+    const read = (): SinkStats | undefined => {
+      try {
+        return this.#sinkStats?.();
+      } catch {
+        return undefined;
+      }
+    };
+    const live = [this.#liveRegistry];
+    const gauge = (name: string, help: string, pick: (s: SinkStats) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        registers: live,
+        collect() {
+          const value = read();
+          const n = value ? pick(value) : undefined;
+          if (n !== undefined) this.set(n);
+        },
+      });
+    const counter = (name: string, help: string, pick: (s: SinkStats) => number | undefined) =>
+      new Counter({
+        name,
+        help,
+        registers: live,
+        collect() {
+          const value = read();
+          const n = value ? pick(value) : undefined;
+          if (n === undefined) return;
+          this.reset();
+          this.inc(n);
+        },
+      });
+    gauge('warren_es_queue_documents', 'Documents waiting in memory for the Elasticsearch sink', (s) => s.queueDocuments);
+    gauge('warren_es_spool_bytes', 'Bytes spooled to disk while Elasticsearch is unreachable', (s) => s.spoolBytes);
+    counter('warren_es_documents_indexed_total', 'Documents Elasticsearch accepted', (s) => s.documentsIndexedTotal);
+    counter('warren_es_bulk_failures_total', 'Bulk requests to Elasticsearch that failed', (s) => s.bulkFailuresTotal);
+    counter('warren_es_documents_dropped_total', 'Documents given up (rejected, or the spool was full)', (s) => s.documentsDroppedTotal);
+  }
+
+  /** Counts a finished cycle (once, however often it is passed). */
+  observeCycle(report: CycleReport): void {
+    if (this.#counted.has(report)) return;
+    this.#counted.add(report);
+    const cluster = report.cluster;
+    this.#cycleDuration.observe({ cluster }, report.durationMs / 1000);
+    this.#cycles.inc({ cluster, outcome: report.ok ? 'ok' : 'failed' });
+    for (const error of report.errors) this.#scrapeErrors.inc({ cluster, stage: error.stage });
+    // Touch the counters so that every cluster has its series from the first cycle on (0, not absent).
+    this.#negativeLags.inc({ cluster }, report.negativeLagClamped);
+    this.#outOfRange.inc({ cluster }, report.offsetsOutOfRange);
+    this.#stale = true;
+  }
+
+  /** The series must be rebuilt (a group was deleted through the API). */
+  invalidate(): void {
+    this.#stale = true;
+  }
+
+  /** The whole text of a scrape. */
+  async render(): Promise<string> {
+    this.#scraped = true;
+    const [stateText, liveText] = await Promise.all([this.#stateText(), this.#liveRegistry.metrics()]);
+    return stateText + liveText;
+  }
+
+  #needsBuild(): boolean {
+    if (this.#stale) return true;
+    for (const cluster of this.#state.clusters()) if (this.#state.lastCycle(cluster) !== this.#builtFrom.get(cluster)) return true;
+    return false;
+  }
+
+  #stateText(): Promise<string> {
+    if (this.#building) return this.#building;
+    if (!this.#needsBuild()) return Promise.resolve(this.#text);
+    this.#building = (async () => {
+      try {
+        this.#build();
+        this.#text = await this.#stateRegistry.metrics();
+        return this.#text;
+      } finally {
+        this.#building = null;
+      }
+    })();
+    return this.#building;
+  }
+
+  /** Rebuilds every per-cluster series from the tracker's last reports. */
+  #build(): void {
+    this.#stale = false;
+    for (const gauge of [this.#lagTotal, this.#groupStatus, this.#partitionLag, this.#currentOffset, this.#partitionStatus, this.#topicOffset]) gauge.reset();
+    for (const gauge of [this.#groupsByStatus, this.#groupsTracked, this.#partitionsTracked, this.#topicsTracked, this.#clusterUp, this.#lastCycleTime, this.#lastCycleDuration]) gauge.reset();
+    const state = this.#state;
+    for (const cluster of state.clusters()) {
+      const last = state.lastCycle(cluster);
+      this.#builtFrom.set(cluster, last);
+      if (last) this.observeCycle(last);
+      this.#stale = false;
+
+      const byStatus = { OK: 0, WARN: 0, ERR: 0 };
+      let partitions = 0;
+      for (const report of state.groupReports(cluster) ?? []) {
+        const result = report.result;
+        if (result.status === 'NOTFOUND') continue;
+        byStatus[result.status]++;
+        partitions += result.partitionCount;
+        const group = { cluster, consumer_group: result.group };
+        this.#lagTotal.set(group, result.totallag);
+        this.#groupStatus.set(group, STATUS_CODE[result.status]);
+        for (const p of result.partitions) {
+          const labels = { cluster, consumer_group: result.group, topic: p.topic, partition: String(p.partition) };
+          this.#partitionLag.set(labels, p.currentLag);
+          if (p.complete === 1 && p.end !== null) {
+            this.#currentOffset.set(labels, p.end.offset);
+            this.#partitionStatus.set(labels, STATUS_CODE[p.status]);
+          }
+        }
+      }
+      const topics = state.topics(cluster) ?? [];
+      for (const topic of topics) {
+        const offsets = state.topicOffsets(cluster, topic) ?? [];
+        // Index-aligned: the label is the partition id (Burrow skips unknown partitions and shifts the ids).
+        for (let partition = 0; partition < offsets.length; partition++) {
+          const offset = offsets[partition];
+          if (offset !== null && offset !== undefined) this.#topicOffset.set({ cluster, topic, partition: String(partition) }, offset);
+        }
+      }
+      for (const [status, count] of Object.entries(byStatus)) this.#groupsByStatus.set({ cluster, status }, count);
+      this.#groupsTracked.set({ cluster }, state.groups(cluster)?.length ?? 0);
+      this.#partitionsTracked.set({ cluster }, partitions);
+      this.#topicsTracked.set({ cluster }, topics.length);
+      if (last) {
+        this.#clusterUp.set({ cluster }, last.ok ? 1 : 0);
+        this.#lastCycleTime.set({ cluster }, last.finishedAt / 1000);
+        this.#lastCycleDuration.set({ cluster }, last.durationMs / 1000);
+      } else {
+        this.#clusterUp.set({ cluster }, 0);
+      }
+    }
+  }
+}
+
+export function createMetrics(options: MetricsOptions): WarrenMetrics {
+  return new WarrenMetrics(options);
+}
