@@ -256,9 +256,15 @@ export interface HeartbeatDoc {
   topics: number;
   errors: number;
   error_message: string | null;
+  /** The cycle's `negativeLagClamped` and `offsetsOutOfRange` (offsets above 2^53 refused, never rounded). */
+  negative_lag_clamped?: number;
+  offsets_out_of_range?: number;
   /** Sink health, filled in by the Elasticsearch sink at send time. */
   spool_bytes?: number;
   docs_indexed_total?: number;
   bulk_failures_total?: number;
   docs_dropped_total?: number;
+  /** Documents Elasticsearch rejected (in the dead-letter file) and documents the sink refused (unsafe numbers). */
+  docs_dead_lettered_total?: number;
+  docs_refused_total?: number;
 }
