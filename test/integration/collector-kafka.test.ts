@@ -26,6 +26,13 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
   const topic = `${prefix}-orders`;
   const group = (name: string) => `${prefix}-${name}`;
   const consumers: TestConsumer[] = [];
+  // The collector's clock advances one 30 s interval per cycle, so the rules' timing is what a real
+  // deployment sees, while the test runs cycles back to back.
+  let clock = Date.now();
+  const cycle = () => {
+    clock += 30_000;
+    return collector.runCycle('k');
+  };
 
   beforeAll(async () => {
     brokers = kafkaBrokers(kafka);
@@ -33,8 +40,9 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
     await createTopic(client, topic, 2);
     await produce(brokers, topic, [0, 1], 100);
     collector = new Collector({
-      config: testConfig({ k: { brokers, groupAllowlist: `^${prefix}-` } }),
+      config: testConfig({ k: { brokers, groupAllowlist: `^${prefix}-` } }, { interval: 30 }),
       logger: createLogger('silent'),
+      now: () => clock,
     });
   });
 
@@ -46,7 +54,7 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
 
   it('reads topics, log-end offsets and committed offsets; a caught-up group is OK', async () => {
     await commit(client, group('ok'), topic, { 0: 100, 1: 100 });
-    const { report } = await collector.runCycle('k');
+    const { report } = await cycle();
     expect(report.ok).toBe(true);
     expect(collector.state.topicOffsets('k', topic)).toEqual([100, 100]);
     const ok = collector.state.groupReport('k', group('ok'))!;
@@ -58,7 +66,7 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
 
   it('applies the allowlist: groups outside it are not tracked', async () => {
     await commit(client, `other-${prefix}`, topic, { 0: 1 });
-    await collector.runCycle('k');
+    await cycle();
     expect(collector.state.groups('k')).not.toContain(`other-${prefix}`);
     expect(collector.state.groups('k')!.every((g) => g.startsWith(prefix))).toBe(true);
   });
@@ -73,22 +81,21 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
     const stalled = await startConsumer({ brokers, group: group('stall'), topics: [topic], commits: false });
     consumers.push(stalled);
     await eventually('the stalled consumer to own its partitions', async () => {
-      await collector.runCycle('k');
+      await cycle();
       const report = collector.state.groupReport('k', group('stall'));
       return report && report.details.every((d) => d.memberId !== '') ? report : undefined;
     });
     // WARN: commits keep moving but the log end moves faster.
     let warnOffset = 10;
     await commit(client, group('warn'), topic, { 0: warnOffset, 1: warnOffset });
-    await collector.runCycle('k');
+    await cycle();
 
     await commit(client, group('rewind'), topic, { 0: 30, 1: 30 });
     for (let cycle = 0; cycle < 3; cycle++) {
       await produce(brokers, topic, [0, 1], 20);
       warnOffset += 10;
       await commit(client, group('warn'), topic, { 0: warnOffset, 1: warnOffset });
-      await new Promise((r) => setTimeout(r, 20));
-      await collector.runCycle('k');
+      await cycle();
     }
 
     const stop = collector.state.groupReport('k', group('stop'))!;
@@ -121,7 +128,7 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
   it('a consumer that catches up brings its group back to OK', async () => {
     const end = collector.state.topicOffsets('k', topic)!;
     await commit(client, group('stop'), topic, { 0: end[0]!, 1: end[1]! });
-    const { events } = await collector.runCycle('k');
+    const { events } = await cycle();
     expect(collector.state.groupReport('k', group('stop'))!.result.status).toBe('OK');
     expect(events).toContainEqual(expect.objectContaining({ kind: 'status-change', group: group('stop'), from: 'ERR', to: 'OK' }));
   });
@@ -132,14 +139,14 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
     await produce(brokers, extra, [0], 10);
     await commit(client, group('partial'), topic, { 0: 5 });
     await commit(client, group('partial'), extra, { 0: 10 });
-    await collector.runCycle('k');
+    await cycle();
     let partial = collector.state.groupReport('k', group('partial'))!;
     expect(partial.details.map((d) => `${d.topic}/${d.partition}=${d.committed}`)).toEqual([`${extra}/0=10`, `${topic}/0=5`, `${topic}/1=null`]);
     expect(partial.result.partitions[2]).toMatchObject({ status: 'OK', currentLag: 0, complete: 0 });
 
     await client.createPartitions({ topics: [{ name: extra, count: 2, assignments: [] }] });
     await eventually('the new partition', async () => {
-      await collector.runCycle('k');
+      await cycle();
       return collector.state.topicOffsets('k', extra)?.length === 2;
     });
     partial = collector.state.groupReport('k', group('partial'))!;
@@ -147,17 +154,17 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
 
     await client.deleteTopics({ topics: [extra] });
     await eventually('the deleted topic to leave the group', async () => {
-      await collector.runCycle('k');
+      await cycle();
       return !collector.state.topics('k')!.includes(extra) && collector.state.groupReport('k', group('partial'))!.details.every((d) => d.topic !== extra);
     });
   });
 
   it('removes a group deleted on the broker', async () => {
     await commit(client, group('doomed'), topic, { 0: 1 });
-    await collector.runCycle('k');
+    await cycle();
     expect(collector.state.groups('k')).toContain(group('doomed'));
     await client.deleteGroups({ groups: [group('doomed')] });
-    const { events } = await collector.runCycle('k');
+    const { events } = await cycle();
     expect(collector.state.groups('k')).not.toContain(group('doomed'));
     expect(events).toContainEqual(expect.objectContaining({ kind: 'group-gone', group: group('doomed'), why: 'deleted' }));
   });
@@ -198,7 +205,7 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
     const member = await startConsumer({ brokers, group: target, topics: [topic], protocol: 'consumer', clientId: 'kip848-client' });
     consumers.push(member);
     const report = await eventually('the KIP-848 group to be described with its assignment', async () => {
-      await collector.runCycle('k');
+      await cycle();
       const r = collector.state.groupReport('k', target);
       return r && r.details.length === 2 && r.details.every((d) => d.memberId !== '') ? r : undefined;
     });
