@@ -5,6 +5,7 @@ import { evaluateGroup, evaluatePartition, onlyProblems, stopped } from '../../e
 import type { OffsetEntry, PartitionInput, RuleConfig } from '../../evaluator/index.ts';
 
 const S = 1000;
+// No minSilenceMs: 0, Burrow's STOP timing.
 const RULES: RuleConfig = { allowedLag: 0, minimumComplete: 0 };
 
 /** One window entry from the spec's (ts in seconds, offset, commit-time lag). */
@@ -12,8 +13,22 @@ function e(tsSec: number, offset: number, lag: number | null): OffsetEntry {
   return { offset, timestamp: tsSec * S, observedAt: tsSec * S, lag };
 }
 
+/**
+ * Burrow has no notion of ownership in its rules, so the examples run with `owned: false` (a stopped window is
+ * STOP, not Warren's STALL `no-progress`) and with RULES' minSilenceMs unset (0, Burrow's timing).
+ */
 function input(offsets: OffsetEntry[], brokerOffsets: number[], currentLag: number, ringSize = 10, partition = 0): PartitionInput {
-  return { topic: 'orders', partition, offsets, ringSize, brokerOffsets, currentLag, owner: '/10.1.2.3', clientId: 'orders-1' };
+  return {
+    topic: 'orders',
+    partition,
+    offsets,
+    ringSize,
+    brokerOffsets,
+    currentLag,
+    owner: '/10.1.2.3',
+    clientId: 'orders-1',
+    owned: false,
+  };
 }
 
 /** Five entries 100 s apart (ts 100…500), with the given offsets and lags. */

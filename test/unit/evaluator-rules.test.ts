@@ -11,11 +11,13 @@ import {
   lagNotDecreasing,
   lagReachedZeroAt,
   lagWithinAllowed,
+  newestLogEnd,
   notFound,
   onlyProblems,
   rewound,
   stalled,
   stopped,
+  type PartitionHistory,
 } from '../../evaluator/index.ts';
 import type { OffsetEntry, PartitionInput } from '../../evaluator/index.ts';
 
@@ -39,6 +41,7 @@ function input(over: Partial<PartitionInput> = {}): PartitionInput {
     currentLag: 0,
     owner: '',
     clientId: '',
+    owned: false,
     ...over,
   };
 }
@@ -93,6 +96,48 @@ describe('stopped (rule b)', () => {
       newestBrokerOffset: 200,
     });
     expect(stopped(one, [100], 1001)).toBeNull();
+  });
+
+  it('minSilenceMs defaults to 0 (Burrow): passing 0 changes nothing', () => {
+    expect(stopped(w, [400], 5001, 0)).toEqual(stopped(w, [400], 5001));
+    expect(stopped(w, [400], 5000, 0)).toBeNull();
+  });
+
+  it('minSilenceMs gate: stopped needs since-last > span AND since-last ≥ minSilenceMs', () => {
+    // span 2000; minSilence 2500: 2001 and 2499 ms are > span but < minSilence.
+    expect(stopped(w, [400], 5001, 2500)).toBeNull();
+    expect(stopped(w, [400], 5499, 2500)).toBeNull();
+    // ≥, not >: exactly minSilence is stopped.
+    expect(stopped(w, [400], 5500, 2500)).toEqual({
+      rule: 'stopped',
+      sinceLastMs: 2500,
+      windowSpanMs: 2000,
+      lastOffset: 300,
+      newestBrokerOffset: 400,
+    });
+    // A minSilence below the span changes nothing: the span (strict >) decides.
+    expect(stopped(w, [400], 5000, 1000)).toBeNull();
+    expect(stopped(w, [400], 5001, 1000)).toMatchObject({ sinceLastMs: 2001, windowSpanMs: 2000 });
+    // Equal to the span: the strict > on the span still decides at exactly the span.
+    expect(stopped(w, [400], 5000, 2000)).toBeNull();
+    expect(stopped(w, [400], 5001, 2000)).not.toBeNull();
+  });
+
+  it('minSilenceMs does not lift the recent-zero guard', () => {
+    expect(stopped(w, [300, 400], 100_000, 2500)).toBeNull();
+  });
+
+  it('one-entry window with minSilenceMs: silence must reach minSilenceMs, not just exceed the span of 0', () => {
+    const one = [e(1000, 100)];
+    expect(stopped(one, [200], 1001, 60_000)).toBeNull();
+    expect(stopped(one, [200], 60_999, 60_000)).toBeNull();
+    expect(stopped(one, [200], 61_000, 60_000)).toEqual({
+      rule: 'stopped',
+      sinceLastMs: 60_000,
+      windowSpanMs: 0,
+      lastOffset: 100,
+      newestBrokerOffset: 200,
+    });
   });
 });
 
@@ -238,14 +283,88 @@ describe('judgeWindow (rule order)', () => {
     });
   });
 
-  it('one-entry window: STOP after any delay, not STALL (Warren difference), OK when its lag was 0', () => {
+  it('one-entry window: STOP after any delay; before that OK single-sample, not STALL or WARN (Warren differences)', () => {
     expect(judgeWindow([e(1000, 5, 3)], [8], 1001, 0).status).toBe('STOP');
-    expect(judgeWindow([e(1000, 5, 3)], [8], 1000, 0).status).not.toBe('STALL');
-    // STOP suppressed by the broker history, commit-time lag 0 → OK.
+    expect(judgeWindow([e(1000, 5, 3)], [8], 1000, 0)).toEqual({ status: 'OK', reason: { rule: 'single-sample', lag: 3 } });
+    // STOP suppressed by the broker history, commit-time lag 0 → OK (lag-reached-zero comes before single-sample).
     expect(judgeWindow([e(1000, 5, 0)], [5, 8], 5000, 0)).toEqual({
       status: 'OK',
       reason: { rule: 'lag-reached-zero', index: 0, lag: 0, allowedLag: 0 },
     });
+  });
+
+  it('single-sample: a one-entry window that is not stopped is OK with its lag, null included', () => {
+    // STOP suppressed by the broker history (5 ≤ 5), lag 3 > 0: Burrow says STALL, Warren before: WARN.
+    expect(judgeWindow([e(1000, 5, 3)], [5, 8], 5000, 0)).toEqual({ status: 'OK', reason: { rule: 'single-sample', lag: 3 } });
+    expect(judgeWindow([e(1000, 5, null)], [5, 8], 5000, 0)).toEqual({
+      status: 'OK',
+      reason: { rule: 'single-sample', lag: null },
+    });
+    // Held off by minSilenceMs instead of the broker history.
+    expect(judgeWindow([e(1000, 5, 3)], [8], 1000 + 59_999, 0, null, 60_000)).toEqual({
+      status: 'OK',
+      reason: { rule: 'single-sample', lag: 3 },
+    });
+    // A lag within allowed-lag at the only entry is lag-reached-zero, not single-sample.
+    expect(judgeWindow([e(1000, 5, 3)], [5, 8], 5000, 3).reason.rule).toBe('lag-reached-zero');
+  });
+
+  it('single-sample applies to one entry only: two entries with the same lag are WARN (Burrow)', () => {
+    expect(judgeWindow(win([5, 6], [3, 3]), [9], 2000, 0)).toEqual({
+      status: 'WARN',
+      reason: { rule: 'lag-not-decreasing', entries: 2, firstLag: 3, lastLag: 3 },
+    });
+  });
+
+  it('owner given: a stopped window is STALL no-progress, with the owner and the STOP numbers', () => {
+    const w = win([100, 200, 300], [5, 6, 7]); // span 2000, last at 3000
+    expect(judgeWindow(w, [400], 5001, 0, '/10.0.0.1')).toEqual({
+      status: 'STALL',
+      reason: {
+        rule: 'no-progress',
+        sinceLastMs: 2001,
+        windowSpanMs: 2000,
+        lastOffset: 300,
+        newestBrokerOffset: 400,
+        owner: '/10.0.0.1',
+      },
+    });
+    // null owner (the default) is Burrow's STOP with the same numbers.
+    expect(judgeWindow(w, [400], 5001, 0, null)).toEqual({
+      status: 'STOP',
+      reason: { rule: 'stopped', sinceLastMs: 2001, windowSpanMs: 2000, lastOffset: 300, newestBrokerOffset: 400 },
+    });
+    expect(judgeWindow(w, [400], 5001, 0)).toEqual(judgeWindow(w, [400], 5001, 0, null, 0));
+    // An empty host string is still an owner: only null means nobody.
+    expect(judgeWindow(w, [400], 5001, 0, '')).toMatchObject({ status: 'STALL', reason: { rule: 'no-progress', owner: '' } });
+  });
+
+  it('owner given, not stopped: the other rules decide as without an owner', () => {
+    const w = win([100, 200, 300], [5, 6, 7]);
+    // Not stopped at 5000 (= span): WARN, owner or not.
+    expect(judgeWindow(w, [400], 5000, 0, '/10.0.0.1')).toEqual(judgeWindow(w, [400], 5000, 0, null));
+    expect(judgeWindow(w, [400], 5000, 0, '/10.0.0.1').status).toBe('WARN');
+    // Recent-zero guard: no no-progress either.
+    expect(judgeWindow(w, [300, 400], 100_000, 0, '/10.0.0.1').status).toBe('WARN');
+    // minSilenceMs holds off no-progress as it holds off STOP.
+    expect(judgeWindow(w, [400], 5001, 0, '/10.0.0.1', 2500).status).toBe('WARN');
+    expect(judgeWindow(w, [400], 5500, 0, '/10.0.0.1', 2500)).toMatchObject({
+      status: 'STALL',
+      reason: { rule: 'no-progress', sinceLastMs: 2500, owner: '/10.0.0.1' },
+    });
+  });
+
+  it('no-progress takes STOP\'s place in the order: before REWIND', () => {
+    const w = win([300, 100]);
+    expect(judgeWindow(w, [500], 100_000, 0, 'h')).toMatchObject({ status: 'STALL', reason: { rule: 'no-progress' } });
+    expect(judgeWindow(w, [500], 2000, 0, 'h').status).toBe('REWIND');
+  });
+
+  it('minSilenceMs gates STOP in judgeWindow: one entry is single-sample OK until the silence reaches it', () => {
+    const one = [e(1000, 5, 3)];
+    expect(judgeWindow(one, [8], 1001, 0, null, 60_000).status).toBe('OK');
+    expect(judgeWindow(one, [8], 61_000, 0, null, 60_000)).toMatchObject({ status: 'STOP', reason: { sinceLastMs: 60_000 } });
+    expect(judgeWindow(one, [8], 61_000, 0, 'h', 60_000)).toMatchObject({ status: 'STALL', reason: { rule: 'no-progress' } });
   });
 });
 
@@ -297,6 +416,81 @@ describe('evaluatePartition: complete and minimum-complete', () => {
     const p = input({ offsets: win([5, 5, 5], [1, 2, 3]), brokerOffsets: [8], currentLag: 3 });
     expect(evaluatePartition(p, 3000).status).toBe('STALL');
     expect(evaluatePartition(p, 3000, { allowedLag: 3, minimumComplete: 0 }).status).toBe('OK');
+  });
+});
+
+describe('evaluatePartition: owned and minSilenceMs', () => {
+  // Stopped since 5000 ms (span 2000 ms), lags growing, no broker offset ≤ 300.
+  const stuck = { offsets: win([100, 200, 300], [5, 6, 7]), brokerOffsets: [400], currentLag: 100, owner: '/10.0.0.1', clientId: 'c-1' };
+
+  it('owned → STALL no-progress with the owner (the host) in the reason', () => {
+    const r = evaluatePartition(input({ ...stuck, owned: true }), 10_000);
+    expect(r).toMatchObject({ status: 'STALL', owner: '/10.0.0.1', clientId: 'c-1', currentLag: 100 });
+    expect(r.reason).toEqual({
+      rule: 'no-progress',
+      sinceLastMs: 7000,
+      windowSpanMs: 2000,
+      lastOffset: 300,
+      newestBrokerOffset: 400,
+      owner: '/10.0.0.1',
+    });
+    expect(groupStatusOf(r.status)).toBe('ERR');
+  });
+
+  it('not owned → STOP, even when an owner string is set (owned decides, not owner)', () => {
+    const r = evaluatePartition(input({ ...stuck, owned: false }), 10_000);
+    expect(r.status).toBe('STOP');
+    expect(r.reason).toEqual({ rule: 'stopped', sinceLastMs: 7000, windowSpanMs: 2000, lastOffset: 300, newestBrokerOffset: 400 });
+  });
+
+  it('rules.minSilenceMs is passed through; absent (DEFAULT_RULES) means 0', () => {
+    expect(DEFAULT_RULES.minSilenceMs).toBeUndefined();
+    const p = input({ ...stuck, owned: false });
+    expect(evaluatePartition(p, 5001).status).toBe('STOP');
+    expect(evaluatePartition(p, 5001, { allowedLag: 0, minimumComplete: 0, minSilenceMs: 0 }).status).toBe('STOP');
+    expect(evaluatePartition(p, 5001, { allowedLag: 0, minimumComplete: 0, minSilenceMs: 3000 }).status).toBe('WARN');
+    expect(evaluatePartition(p, 5999, { allowedLag: 0, minimumComplete: 0, minSilenceMs: 3000 }).status).toBe('WARN');
+    expect(evaluatePartition(p, 6000, { allowedLag: 0, minimumComplete: 0, minSilenceMs: 3000 })).toMatchObject({
+      status: 'STOP',
+      reason: { sinceLastMs: 3000 },
+    });
+    const owned = input({ ...stuck, owned: true });
+    expect(evaluatePartition(owned, 5999, { allowedLag: 0, minimumComplete: 0, minSilenceMs: 3000 }).status).toBe('WARN');
+    expect(evaluatePartition(owned, 6000, { allowedLag: 0, minimumComplete: 0, minSilenceMs: 3000 })).toMatchObject({
+      status: 'STALL',
+      reason: { rule: 'no-progress', sinceLastMs: 3000 },
+    });
+  });
+
+  it('the short circuits still come first: current lag within allowed-lag, incomplete window', () => {
+    expect(evaluatePartition(input({ ...stuck, owned: true, currentLag: 0 }), 10_000).reason.rule).toBe('lag-within-allowed');
+    expect(
+      evaluatePartition(input({ ...stuck, owned: true }), 10_000, { allowedLag: 0, minimumComplete: 0.5 }).reason.rule,
+    ).toBe('incomplete-window');
+  });
+
+  it('one entry, lag > 0, not stopped: OK single-sample (owned or not)', () => {
+    for (const owned of [true, false]) {
+      const r = evaluatePartition(input({ offsets: [e(1000, 5, 40)], brokerOffsets: [45], currentLag: 40, owned }), 1000);
+      expect(r).toMatchObject({ status: 'OK', reason: { rule: 'single-sample', lag: 40 }, complete: 0.1 });
+    }
+  });
+});
+
+describe('newestLogEnd', () => {
+  const history = (brokerOffsets: number[]): PartitionHistory => ({ offsets: [], brokerOffsets });
+
+  it('is null without broker offsets, else the newest (last) one', () => {
+    expect(newestLogEnd(history([]))).toBeNull();
+    expect(newestLogEnd(history([7]))).toBe(7);
+    expect(newestLogEnd(history([9, 5, 7]))).toBe(7); // the newest, not the largest
+    expect(newestLogEnd(history([0]))).toBe(0);
+  });
+
+  it('does not change the history', () => {
+    const h = history([1, 2]);
+    newestLogEnd(h);
+    expect(h).toEqual({ offsets: [], brokerOffsets: [1, 2] });
   });
 });
 
@@ -385,6 +579,20 @@ describe('evaluateGroup', () => {
 
     const onlyWarn = evaluateGroup('c', 'g', [ok(0, 0), warn], 3000);
     expect(onlyWarn.status).toBe('WARN');
+  });
+
+  it('an owned, stopped partition (STALL no-progress) makes the group ERR and is its worst partition', () => {
+    const warn = input({ partition: 0, offsets: win([1, 2, 3], [1, 2, 3]), brokerOffsets: [6], currentLag: 3 });
+    const stuck = input({ partition: 1, offsets: win([1, 2, 3], [1, 2, 3]), brokerOffsets: [6], currentLag: 3, owned: true, owner: 'h' });
+    const r = evaluateGroup('c', 'g', [warn, stuck], 100_000);
+    // The unowned one at the same time is STOP; the owned one STALL (STOP 4 < STALL 5, so it is the worst).
+    expect(r.partitions.map((p) => [p.status, p.reason.rule])).toEqual([
+      ['STOP', 'stopped'],
+      ['STALL', 'no-progress'],
+    ]);
+    expect(r.status).toBe('ERR');
+    if (r.status === 'NOTFOUND') throw new Error('unexpected NOTFOUND');
+    expect(r.worst).toBe(r.partitions[1]);
   });
 
   it('all OK → worst null; onlyProblems keeps none but keeps the numbers', () => {
