@@ -5,8 +5,11 @@
 // Cheap scrapes: the per-group and per-partition series are rebuilt from the tracker's last judged reports only
 // when a cycle has finished (or a group was deleted) since the last build, and the rendered text is kept until
 // then. Burrow instead evaluates every group at every scrape (#736). Process metrics are rendered per scrape.
+// The build runs in slices (yielding to the event loop) so API requests are not held up after a cycle; the
+// per-partition families are written by exposition.ts for the same reason.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { STATUS_CODE } from '../../evaluator/index.ts';
+import { GaugeFamily, labelPair, yieldToEventLoop } from './exposition.ts';
 import type { CycleReport, Sink, StateView } from '../types.ts';
 
 /** Counters of the Elasticsearch sink, as it reports them (see HeartbeatDoc); absent fields are not rendered. */
@@ -32,6 +35,16 @@ export interface MetricsOptions {
 
 const CYCLE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+// Burrow's per-partition gauges (burrow-spec.md §5.9), written by exposition.ts.
+// Labels: {cluster, consumer_group, topic, partition}, and {cluster, topic, partition} for topic offsets.
+const PARTITION_LAG = ['burrow_kafka_consumer_partition_lag', 'Current lag of the consumer group on the partition'] as const;
+const CURRENT_OFFSET = ['burrow_kafka_consumer_current_offset', 'Newest committed offset of the consumer group on the partition (only when its window is full)'] as const;
+const PARTITION_STATUS = ['burrow_kafka_topic_partition_status', 'Status of the consumer group on the partition: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND (only when its window is full)'] as const;
+const TOPIC_OFFSET = ['burrow_kafka_topic_partition_offset', 'Newest (log-end) offset of the partition'] as const;
+
+/** Series written between two yields to the event loop while building (~5 ms of work). */
+const SLICE = 5_000;
+
 export class WarrenMetrics {
   readonly contentType: string;
   /** Hand this to the collector's sinks: counts every cycle exactly once and prepares the next scrape early. */
@@ -45,10 +58,8 @@ export class WarrenMetrics {
   // Burrow's gauges (burrow-spec.md §5.9).
   readonly #lagTotal: Gauge<'cluster' | 'consumer_group'>;
   readonly #groupStatus: Gauge<'cluster' | 'consumer_group'>;
-  readonly #partitionLag: Gauge<'cluster' | 'consumer_group' | 'topic' | 'partition'>;
-  readonly #currentOffset: Gauge<'cluster' | 'consumer_group' | 'topic' | 'partition'>;
-  readonly #partitionStatus: Gauge<'cluster' | 'consumer_group' | 'topic' | 'partition'>;
-  readonly #topicOffset: Gauge<'cluster' | 'topic' | 'partition'>;
+  /** The per-partition families' text (see exposition.ts). */
+  #families = '';
 
   // Warren's collector health.
   readonly #groupsByStatus: Gauge<'cluster' | 'status'>;
@@ -79,14 +90,9 @@ export class WarrenMetrics {
     this.contentType = this.#stateRegistry.contentType;
     const state = [this.#stateRegistry];
     const perGroup = ['cluster', 'consumer_group'] as const;
-    const perPartition = ['cluster', 'consumer_group', 'topic', 'partition'] as const;
 
     this.#lagTotal = new Gauge({ name: 'burrow_kafka_consumer_lag_total', help: 'Total lag of the consumer group (sum of current_lag over its partitions)', labelNames: perGroup, registers: state });
     this.#groupStatus = new Gauge({ name: 'burrow_kafka_consumer_status', help: "Status of the consumer group: 1 OK, 2 WARN, 3 ERR (Burrow's numbering)", labelNames: perGroup, registers: state });
-    this.#partitionLag = new Gauge({ name: 'burrow_kafka_consumer_partition_lag', help: 'Current lag of the consumer group on the partition', labelNames: perPartition, registers: state });
-    this.#currentOffset = new Gauge({ name: 'burrow_kafka_consumer_current_offset', help: 'Newest committed offset of the consumer group on the partition (only when its window is full)', labelNames: perPartition, registers: state });
-    this.#partitionStatus = new Gauge({ name: 'burrow_kafka_topic_partition_status', help: 'Status of the consumer group on the partition: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND (only when its window is full)', labelNames: perPartition, registers: state });
-    this.#topicOffset = new Gauge({ name: 'burrow_kafka_topic_partition_offset', help: 'Newest (log-end) offset of the partition', labelNames: ['cluster', 'topic', 'partition'] as const, registers: state });
 
     this.#groupsByStatus = new Gauge({ name: 'warren_consumer_groups', help: 'Consumer groups by status at the last cycle', labelNames: ['cluster', 'status'] as const, registers: state });
     this.#groupsTracked = new Gauge({ name: 'warren_groups_tracked', help: 'Consumer groups tracked', labelNames: ['cluster'] as const, registers: state });
@@ -209,8 +215,8 @@ export class WarrenMetrics {
     if (!this.#needsBuild()) return Promise.resolve(this.#text);
     this.#building = (async () => {
       try {
-        this.#build();
-        this.#text = await this.#stateRegistry.metrics();
+        await this.#build();
+        this.#text = `${await this.#stateRegistry.metrics()}\n${this.#families}`;
         return this.#text;
       } finally {
         this.#building = null;
@@ -219,21 +225,38 @@ export class WarrenMetrics {
     return this.#building;
   }
 
-  /** Rebuilds every per-cluster series from the tracker's last reports. */
-  #build(): void {
+  /**
+   * Rebuilds every per-cluster series from the tracker's last reports. The reports are taken first (they are
+   * replaced, never changed, by a cycle), then turned into series in slices, yielding to the event loop
+   * between slices.
+   */
+  async #build(): Promise<void> {
     this.#stale = false;
-    for (const gauge of [this.#lagTotal, this.#groupStatus, this.#partitionLag, this.#currentOffset, this.#partitionStatus, this.#topicOffset]) gauge.reset();
-    for (const gauge of [this.#groupsByStatus, this.#groupsTracked, this.#partitionsTracked, this.#topicsTracked, this.#clusterUp, this.#lastCycleTime, this.#lastCycleDuration]) gauge.reset();
+    for (const gauge of [this.#lagTotal, this.#groupStatus, this.#groupsByStatus, this.#groupsTracked, this.#partitionsTracked, this.#topicsTracked, this.#clusterUp, this.#lastCycleTime, this.#lastCycleDuration]) gauge.reset();
+    const partitionLag = new GaugeFamily(...PARTITION_LAG);
+    const currentOffset = new GaugeFamily(...CURRENT_OFFSET);
+    const partitionStatus = new GaugeFamily(...PARTITION_STATUS);
+    const topicOffset = new GaugeFamily(...TOPIC_OFFSET);
     const state = this.#state;
-    for (const cluster of state.clusters()) {
-      const last = state.lastCycle(cluster);
+    const snapshot = state.clusters().map((cluster) => ({
+      cluster,
+      last: state.lastCycle(cluster),
+      reports: state.groupReports(cluster) ?? [],
+      groups: state.groups(cluster)?.length ?? 0,
+      topics: (state.topics(cluster) ?? []).map((topic) => [topic, state.topicOffsets(cluster, topic) ?? []] as const),
+    }));
+    for (const { cluster, last } of snapshot) {
       this.#builtFrom.set(cluster, last);
       if (last) this.observeCycle(last);
-      this.#stale = false;
+    }
+    this.#stale = false;
 
+    let sinceYield = 0;
+    for (const { cluster, last, reports, groups, topics } of snapshot) {
+      const clusterLabel = labelPair('cluster', cluster);
       const byStatus = { OK: 0, WARN: 0, ERR: 0 };
       let partitions = 0;
-      for (const report of state.groupReports(cluster) ?? []) {
+      for (const report of reports) {
         const result = report.result;
         if (result.status === 'NOTFOUND') continue;
         byStatus[result.status]++;
@@ -241,26 +264,38 @@ export class WarrenMetrics {
         const group = { cluster, consumer_group: result.group };
         this.#lagTotal.set(group, result.totallag);
         this.#groupStatus.set(group, STATUS_CODE[result.status]);
+        const groupLabels = `${clusterLabel},${labelPair('consumer_group', result.group)}`;
+        let topic = '';
+        let topicLabels = '';
         for (const p of result.partitions) {
-          const labels = { cluster, consumer_group: result.group, topic: p.topic, partition: String(p.partition) };
-          this.#partitionLag.set(labels, p.currentLag);
+          if (p.topic !== topic) {
+            topic = p.topic;
+            topicLabels = `${groupLabels},${labelPair('topic', topic)}`;
+          }
+          const labels = `${topicLabels},partition="${p.partition}"`;
+          partitionLag.add(labels, p.currentLag);
+          // As Burrow: offset and partition status only once the partition's window is full.
           if (p.complete === 1 && p.end !== null) {
-            this.#currentOffset.set(labels, p.end.offset);
-            this.#partitionStatus.set(labels, STATUS_CODE[p.status]);
+            currentOffset.add(labels, p.end.offset);
+            partitionStatus.add(labels, STATUS_CODE[p.status]);
           }
         }
+        sinceYield += result.partitions.length + 2;
+        if (sinceYield >= SLICE) {
+          sinceYield = 0;
+          await yieldToEventLoop();
+        }
       }
-      const topics = state.topics(cluster) ?? [];
-      for (const topic of topics) {
-        const offsets = state.topicOffsets(cluster, topic) ?? [];
+      for (const [topic, offsets] of topics) {
+        const labels = `${clusterLabel},${labelPair('topic', topic)}`;
         // Index-aligned: the label is the partition id (Burrow skips unknown partitions and shifts the ids).
         for (let partition = 0; partition < offsets.length; partition++) {
           const offset = offsets[partition];
-          if (offset !== null && offset !== undefined) this.#topicOffset.set({ cluster, topic, partition: String(partition) }, offset);
+          if (offset !== null && offset !== undefined) topicOffset.add(`${labels},partition="${partition}"`, offset);
         }
       }
       for (const [status, count] of Object.entries(byStatus)) this.#groupsByStatus.set({ cluster, status }, count);
-      this.#groupsTracked.set({ cluster }, state.groups(cluster)?.length ?? 0);
+      this.#groupsTracked.set({ cluster }, groups);
       this.#partitionsTracked.set({ cluster }, partitions);
       this.#topicsTracked.set({ cluster }, topics.length);
       if (last) {
@@ -271,6 +306,7 @@ export class WarrenMetrics {
         this.#clusterUp.set({ cluster }, 0);
       }
     }
+    this.#families = `${partitionLag.text()}\n${currentOffset.text()}\n${partitionStatus.text()}\n${topicOffset.text()}`;
   }
 }
 

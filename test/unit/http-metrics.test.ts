@@ -1,52 +1,20 @@
 // /metrics: Burrow's gauges with Burrow's labels, Warren's collector health, promtool's checks, and scrapes that
 // reuse the last build until a cycle (or a delete) changes something.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../collector/http/metrics.ts';
 import { Tracker } from '../../collector/tracker.ts';
 import type { StateView } from '../../collector/types.ts';
 import { STEP, T0, buildScrape, demoServer, demoTracker, type ScrapeSpec } from '../contract/fixtures.ts';
-
-/**
- * Lint findings promtool reports that Warren keeps on purpose: Burrow's own gauge name (renaming it would break
- * every Burrow dashboard and alert), and prom-client's standard Node gauges.
- */
-const ACCEPTED_LINT = new Set([
-  'burrow_kafka_consumer_lag_total non-counter metrics should not have "_total" suffix',
-  'nodejs_active_handles_total non-counter metrics should not have "_total" suffix',
-  'nodejs_active_requests_total non-counter metrics should not have "_total" suffix',
-  'nodejs_active_resources_total non-counter metrics should not have "_total" suffix',
-]);
-
-function promtool(text: string): { status: number | null; findings: string[] } {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool is needed (apt-get install prometheus): ${result.error.message}`);
-  const findings = `${result.stdout}${result.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
-  return { status: result.status, findings };
-}
+import { ACCEPTED_LINT, promtool, series, withoutAcceptedFamilies } from '../contract/promtool.ts';
 
 /** promtool passes: the text parses (exit 1 would be a parse error) and its only lint findings are accepted. */
 function expectPromtoolPasses(text: string) {
   const { status, findings } = promtool(text);
   expect(findings.filter((f) => !ACCEPTED_LINT.has(f))).toEqual([]);
   expect(status === 0 || status === 3).toBe(true);
-  // Without the families named above, promtool has nothing to say at all.
-  const names = [...ACCEPTED_LINT].map((f) => f.split(' ')[0]!);
-  const kept = text
-    .split('\n')
-    .filter((line) => !names.some((name) => line.startsWith(`${name} `) || line.startsWith(`${name}{`) || line.startsWith(`# HELP ${name} `) || line.startsWith(`# TYPE ${name} `)))
-    .join('\n');
-  expect(promtool(kept)).toEqual({ status: 0, findings: [] });
-}
-
-function series(text: string, name: string): Map<string, number> {
-  const found = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const at = line.lastIndexOf(' ');
-    found.set(line.slice(name.length, at), Number(line.slice(at + 1)));
-  }
-  return found;
+  // Without the families named in ACCEPTED_LINT, promtool has nothing to say at all.
+  expect(promtool(withoutAcceptedFamilies(text))).toEqual({ status: 0, findings: [] });
 }
 
 /** A StateView that counts the reads the metrics make. */
