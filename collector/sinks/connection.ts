@@ -52,10 +52,12 @@ function reasonOf(body: unknown): string {
     const error = (body as { error: unknown }).error;
     if (typeof error === 'string') return error;
     if (error && typeof error === 'object') {
-      const e = error as { type?: string; reason?: string; root_cause?: { type?: string; reason?: string }[] };
+      const e = error as { type?: string; reason?: string; root_cause?: { type?: string; reason?: string }[]; additional_unsuccessful_credentials?: string };
       const type = e.type ?? e.root_cause?.[0]?.type;
       const reason = e.reason ?? e.root_cause?.[0]?.reason;
-      return [type, reason].filter(Boolean).join(': ');
+      // e.g. "API key: apikey authentication for id X encountered a failure": which credentials were tried.
+      const tried = e.additional_unsuccessful_credentials ? ` (${e.additional_unsuccessful_credentials})` : '';
+      return [type, reason].filter(Boolean).join(': ') + tried;
     }
   }
   if (typeof body === 'string') return body.slice(0, 300);
