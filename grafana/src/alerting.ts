@@ -347,7 +347,7 @@ export function rulesProvisioning(thresholds: LagThresholds, panels: PanelIds): 
 /** Slack message templates. Referenced fields: labels alertname, cluster, group; annotations summary,
  * status, reason, total_lag, max_lag (the last three only where the rule has them). */
 export const SLACK_TEMPLATES = `{{ define "warren.slack.title" -}}
-[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.cluster }} · {{ . }}{{ end }}{{ with .CommonLabels.group }} / {{ . }}{{ end }}
+[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ with .CommonLabels.alertname }}{{ . }}{{ else }}Warren alerts{{ end }}{{ with .CommonLabels.cluster }} · {{ . }}{{ end }}{{ with .CommonLabels.group }} / {{ . }}{{ end }}
 {{- end }}
 
 {{ define "warren.slack.text" -}}

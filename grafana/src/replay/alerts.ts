@@ -254,20 +254,20 @@ export function renderAnnotations(rule: Rule, labels: Record<string, string>, va
   return out;
 }
 
-/** Evaluates the rule at each time (ascending) and runs Grafana's state machine over the results. */
-export async function simulate(
-  rule: Rule,
-  group: RuleGroup,
-  times: number[],
-  indexOf: (uid: string) => string,
-  search: Msearch,
-): Promise<Simulation> {
+export interface Step {
+  at: number;
+  indexOf: (uid: string) => string;
+  search: Msearch;
+}
+
+/** Evaluates the rule at each step (ascending times) and runs Grafana's state machine over the results. */
+export async function simulate(rule: Rule, group: RuleGroup, steps: Step[]): Promise<Simulation> {
   const forMs = parseDuration(rule.for);
   const tracked = new Map<string, Tracked>();
   const sim: Simulation = { history: [], firing: [], resolved: [] };
   const baseLabels = { ...rule.labels, alertname: rule.title, grafana_folder: group.folder };
 
-  for (const at of times) {
+  for (const { at, indexOf, search } of steps) {
     const ev = await evaluateRule(rule, indexOf, search, at);
     if (ev.error) throw new Error(`${rule.uid} at ${new Date(at).toISOString()}: ${ev.error}`);
     let results: Instance[] = ev.instances;
