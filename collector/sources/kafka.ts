@@ -149,11 +149,14 @@ export class KafkaSource {
     const names = await this.#stage('metadata', () => admin.listTopics({ includeInternals: true }));
     const metadata = await this.#stage('metadata', () => admin.metadata({ topics: names, forceUpdate: true }));
     for (const [name, topic] of metadata.topics) {
+      // The client leaves internal topics (__consumer_offsets) without metadata: they carry no consumer lag.
+      if (!topic) continue;
       scrape.topics.set(name, { name, partitions: topic.partitionsCount, internal: name.startsWith('__') });
     }
 
     // 2. Groups, filtered by allowlist/denylist.
-    const listed = await this.#stage('list-groups', () => admin.listGroups());
+    // The client lists only classic groups unless asked; KIP-848 groups are type `consumer`.
+    const listed = await this.#stage('list-groups', () => admin.listGroups({ types: ['classic', 'consumer'] }));
     const classic: string[] = [];
     const consumer: string[] = [];
     for (const [id, group] of listed) {

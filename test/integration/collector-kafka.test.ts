@@ -91,7 +91,7 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
     await cycle();
 
     await commit(client, group('rewind'), topic, { 0: 30, 1: 30 });
-    for (let cycle = 0; cycle < 3; cycle++) {
+    for (let round = 0; round < 3; round++) {
       await produce(brokers, topic, [0, 1], 20);
       warnOffset += 10;
       await commit(client, group('warn'), topic, { 0: warnOffset, 1: warnOffset });
@@ -144,7 +144,7 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
     expect(partial.details.map((d) => `${d.topic}/${d.partition}=${d.committed}`)).toEqual([`${extra}/0=10`, `${topic}/0=5`, `${topic}/1=null`]);
     expect(partial.result.partitions[2]).toMatchObject({ status: 'OK', currentLag: 0, complete: 0 });
 
-    await client.createPartitions({ topics: [{ name: extra, count: 2, assignments: [] }] });
+    await client.createPartitions({ topics: [{ name: extra, count: 2, assignments: null }] });
     await eventually('the new partition', async () => {
       await cycle();
       return collector.state.topicOffsets('k', extra)?.length === 2;
@@ -187,8 +187,8 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
       expect(row.clientId).toBe(member.clientId);
       expect(row.host).toBe(member.clientHost);
     }
-    // One sample: a lagging partition is WARN (Warren needs two samples to call it STALL).
-    expect(described.status).toBe('WARN');
+    // One sample is no trend: the rows show the lag, the status stays OK (Warren needs two samples to judge).
+    expect(described.status).toBe('OK');
 
     const table = await run(process.execPath, [CLI, 'describe', '--bootstrap-server', brokers.join(','), '--group', target]);
     expect(table.stdout.split('\n')[0]).toMatch(/^GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID\s+STATUS$/);
