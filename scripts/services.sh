@@ -8,7 +8,8 @@
 #   scripts/services.sh status [NAME...]   up/down per service
 #   scripts/services.sh env                `export` lines with the addresses, for eval
 #
-# NAMEs: kafka39 kafka4 es8 es9 (or "all"). Run state: .run/<name>/ (data, logs, pid); the data dir is
+# NAMEs: kafka39 kafka4 es8 es9 kafkafault (or "all"); kafkafault is a 4.x broker that tests stop and restart.
+# Run state: .run/<name>/ (data, logs, pid); the data dir is
 # recreated on every start, so each start gives an empty broker / cluster. See scripts/services/README.md.
 set -euo pipefail
 
@@ -26,7 +27,7 @@ SASL_PASSWORD=${WARREN_TEST_SASL_PASSWORD:-warren-test-secret}
 ES_USER=esrun
 READY_TIMEOUT=${SERVICES_READY_TIMEOUT:-180}
 STOP_TIMEOUT=30
-ALL_SERVICES=(kafka39 kafka4 es8 es9)
+ALL_SERVICES=(kafka39 kafka4 es8 es9 kafkafault)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HERE=$ROOT/scripts/services
@@ -37,15 +38,15 @@ log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 
 # --- per-service facts -----------------------------------------------------------------------------
-kind_of() { case $1 in kafka39|kafka4) echo kafka ;; es8|es9) echo es ;; *) die "unknown service '$1' (known: ${ALL_SERVICES[*]})" ;; esac; }
-port_of() { case $1 in kafka39) echo 19092 ;; kafka4) echo 29092 ;; es8) echo 19200 ;; es9) echo 29200 ;; esac; }
-ctrl_port_of() { case $1 in kafka39) echo 19093 ;; kafka4) echo 29093 ;; es8) echo 19300 ;; es9) echo 29300 ;; esac; }
+kind_of() { case $1 in kafka39|kafka4|kafkafault) echo kafka ;; es8|es9) echo es ;; *) die "unknown service '$1' (known: ${ALL_SERVICES[*]})" ;; esac; }
+port_of() { case $1 in kafka39) echo 19092 ;; kafka4) echo 29092 ;; kafkafault) echo 49092 ;; es8) echo 19200 ;; es9) echo 29200 ;; esac; }
+ctrl_port_of() { case $1 in kafka39) echo 19093 ;; kafka4) echo 29093 ;; kafkafault) echo 49093 ;; es8) echo 19300 ;; es9) echo 29300 ;; esac; }
 address_of() { case $(kind_of "$1") in kafka) echo "127.0.0.1:$(port_of "$1")" ;; es) echo "http://127.0.0.1:$(port_of "$1")" ;; esac; }
-kafka_version_of() { case $1 in kafka39) echo "$KAFKA39_VERSION" ;; kafka4) echo "$KAFKA4_VERSION" ;; esac; }
+kafka_version_of() { case $1 in kafka39) echo "$KAFKA39_VERSION" ;; kafka4|kafkafault) echo "$KAFKA4_VERSION" ;; esac; }
 cache_dir_of() {
   case $1 in
     kafka39) echo "$CACHE/kafka-$KAFKA39_VERSION" ;;
-    kafka4) echo "$CACHE/kafka-$KAFKA4_VERSION" ;;
+    kafka4|kafkafault) echo "$CACHE/kafka-$KAFKA4_VERSION" ;;
     es8) echo "$CACHE/es-$ES8_VERSION" ;;
     es9) echo "$CACHE/es-embedded-$ES9_VERSION" ;;
   esac
@@ -78,7 +79,7 @@ fetch_one() {
   command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
   rm -rf "$dir"; mkdir -p "$dir"
   case $name in
-    kafka39|kafka4)
+    kafka39|kafka4|kafkafault)
       local ver profile
       ver=$(kafka_version_of "$name")
       if [ "$name" = kafka39 ]; then profile=reload4j; else profile=log4j2; fi
@@ -145,7 +146,7 @@ ready() {
 
 log_files_of() {
   case $1 in
-    kafka39|kafka4) echo "$RUN/$1/logs/format.log $RUN/$1/logs/stdout.log $RUN/$1/logs/server.log" ;;
+    kafka39|kafka4|kafkafault) echo "$RUN/$1/logs/format.log $RUN/$1/logs/stdout.log $RUN/$1/logs/server.log" ;;
     es8) echo "$RUN/$1/logs/console.log $RUN/$1/logs/warren-$1.log" ;;
     es9) echo "$RUN/$1/logs/console.log" ;;
   esac
@@ -247,7 +248,9 @@ launch_kafka() {
     scram=(--add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]"
            --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]")
   fi
-  if ! "$java" -Xmx256m -XX:TieredStopAtLevel=1 "${common[@]}" kafka.tools.StorageTool format \
+  if [ -n "$(find "$run/data" -name meta.properties -print -quit 2>/dev/null)" ]; then
+    :  # already formatted (restart on kept data)
+  elif ! "$java" -Xmx256m -XX:TieredStopAtLevel=1 "${common[@]}" kafka.tools.StorageTool format \
         -t "$cid" -c "$run/server.properties" "${scram[@]}" >"$run/logs/format.log" 2>&1 </dev/null; then
     show_log_tail "$name"; die "$name: kafka-storage format failed"
   fi
@@ -333,7 +336,8 @@ cmd_start() {
       port_open "$port" && busy+=" $port"
     done
     [ -z "$busy" ] || die "$n: port(s)$busy already in use by another process"
-    rm -rf "${RUN:?}/$n"
+    # SERVICES_KEEP_DATA=1 restarts a stopped service on its old data (a broker restart, for fault tests).
+    if [ "${SERVICES_KEEP_DATA:-0}" = 1 ] && [ -d "$RUN/$n/data" ]; then rm -f "$RUN/$n/pid"; else rm -rf "${RUN:?}/$n"; fi
     mkdir -p "$RUN/$n/data" "$RUN/$n/logs"
     log "starting $n"
     case $(kind_of "$n") in kafka) launch_kafka "$n" ;; es) launch_es "$n" ;; esac
@@ -406,6 +410,7 @@ cmd_env() {
 export KAFKA39_BROKERS=127.0.0.1:19092
 export KAFKA4_BROKERS=127.0.0.1:29092
 export KAFKA4_SASL_BROKERS=127.0.0.1:29094
+export KAFKAFAULT_BROKERS=127.0.0.1:49092
 export ES8_URL=http://127.0.0.1:19200
 export ES9_URL=http://127.0.0.1:29200
 EOF
