@@ -23,24 +23,36 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-/** One gauge family: HELP, TYPE, then one line per series. */
+/**
+ * One gauge family: HELP, TYPE, then one line per series. Lines are kept as text until `flush()` encodes them
+ * into a buffer, so the encoding of a large family is spread over the slices of a build.
+ */
 export class GaugeFamily {
   readonly name: string;
-  // Appending keeps a rope (V8 concatenates lazily): no big copy until the text is sent.
-  #text: string;
+  readonly #chunks: Buffer[] = [];
+  #pending: string;
 
   constructor(name: string, help: string) {
     this.name = name;
-    this.#text = `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} gauge\n`;
+    this.#pending = `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} gauge\n`;
   }
 
   /** Adds a series; `labels` is the comma-joined label pairs (see labelPair). */
   add(labels: string, value: number): void {
-    this.#text += `${this.name}{${labels}} ${formatValue(value)}\n`;
+    this.#pending += `${this.name}{${labels}} ${formatValue(value)}\n`;
   }
 
-  text(): string {
-    return this.#text;
+  /** Encodes the lines added since the last flush. */
+  flush(): void {
+    if (this.#pending === '') return;
+    this.#chunks.push(Buffer.from(this.#pending, 'utf8'));
+    this.#pending = '';
+  }
+
+  /** The whole family, encoded. */
+  buffers(): Buffer[] {
+    this.flush();
+    return this.#chunks;
   }
 }
 

@@ -42,6 +42,8 @@ const CURRENT_OFFSET = ['burrow_kafka_consumer_current_offset', 'Newest committe
 const PARTITION_STATUS = ['burrow_kafka_topic_partition_status', 'Status of the consumer group on the partition: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND (only when its window is full)'] as const;
 const TOPIC_OFFSET = ['burrow_kafka_topic_partition_offset', 'Newest (log-end) offset of the partition'] as const;
 
+const NEWLINE = Buffer.from('\n');
+
 /** Series written between two yields to the event loop while building (~5 ms of work). */
 const SLICE = 5_000;
 
@@ -58,8 +60,8 @@ export class WarrenMetrics {
   // Burrow's gauges (burrow-spec.md §5.9).
   readonly #lagTotal: Gauge<'cluster' | 'consumer_group'>;
   readonly #groupStatus: Gauge<'cluster' | 'consumer_group'>;
-  /** The per-partition families' text (see exposition.ts). */
-  #families = '';
+  /** The per-partition families, encoded (see exposition.ts). */
+  #families: Buffer[] = [];
 
   // Warren's collector health.
   readonly #groupsByStatus: Gauge<'cluster' | 'status'>;
@@ -80,8 +82,8 @@ export class WarrenMetrics {
   /** The cycle each cluster's series were built from. */
   readonly #builtFrom = new Map<string, CycleReport | undefined>();
   #stale = true;
-  #text = '';
-  #building: Promise<string> | null = null;
+  #body: Buffer = Buffer.alloc(0);
+  #building: Promise<Buffer> | null = null;
   #scraped = false;
 
   constructor(options: MetricsOptions) {
@@ -125,7 +127,7 @@ export class WarrenMetrics {
       write: (report) => {
         this.observeCycle(report);
         // Build the next text now rather than in the next scrape, once something scrapes at all.
-        if (this.#scraped) setImmediate(() => void this.#stateText().catch(() => undefined));
+        if (this.#scraped) setImmediate(() => void this.#stateBody().catch(() => undefined));
       },
       close: async () => undefined,
     };
@@ -197,11 +199,19 @@ export class WarrenMetrics {
     this.#stale = true;
   }
 
-  /** The whole text of a scrape. */
-  async render(): Promise<string> {
+  /**
+   * The body of a scrape: the series built from the last cycle (kept encoded between cycles), then the live
+   * ones (process, readiness, Elasticsearch sink).
+   */
+  async payload(): Promise<Buffer> {
     this.#scraped = true;
-    const [stateText, liveText] = await Promise.all([this.#stateText(), this.#liveRegistry.metrics()]);
-    return stateText + liveText;
+    const [state, live] = await Promise.all([this.#stateBody(), this.#liveRegistry.metrics()]);
+    return Buffer.concat([state, Buffer.from(`\n${live}`, 'utf8')]);
+  }
+
+  /** The scrape as text. */
+  async render(): Promise<string> {
+    return (await this.payload()).toString('utf8');
   }
 
   #needsBuild(): boolean {
@@ -210,14 +220,16 @@ export class WarrenMetrics {
     return false;
   }
 
-  #stateText(): Promise<string> {
+  #stateBody(): Promise<Buffer> {
     if (this.#building) return this.#building;
-    if (!this.#needsBuild()) return Promise.resolve(this.#text);
+    if (!this.#needsBuild()) return Promise.resolve(this.#body);
     this.#building = (async () => {
       try {
         await this.#build();
-        this.#text = `${await this.#stateRegistry.metrics()}\n${this.#families}`;
-        return this.#text;
+        const registry = Buffer.from(`${await this.#stateRegistry.metrics()}\n`, 'utf8');
+        this.#body = Buffer.concat([registry, ...this.#families]);
+        this.#families = [];
+        return this.#body;
       } finally {
         this.#building = null;
       }
@@ -237,6 +249,7 @@ export class WarrenMetrics {
     const currentOffset = new GaugeFamily(...CURRENT_OFFSET);
     const partitionStatus = new GaugeFamily(...PARTITION_STATUS);
     const topicOffset = new GaugeFamily(...TOPIC_OFFSET);
+    const families = [partitionLag, currentOffset, partitionStatus, topicOffset];
     const state = this.#state;
     const snapshot = state.clusters().map((cluster) => ({
       cluster,
@@ -283,6 +296,7 @@ export class WarrenMetrics {
         sinceYield += result.partitions.length + 2;
         if (sinceYield >= SLICE) {
           sinceYield = 0;
+          for (const family of families) family.flush();
           await yieldToEventLoop();
         }
       }
@@ -306,7 +320,7 @@ export class WarrenMetrics {
         this.#clusterUp.set({ cluster }, 0);
       }
     }
-    this.#families = `${partitionLag.text()}\n${currentOffset.text()}\n${partitionStatus.text()}\n${topicOffset.text()}`;
+    this.#families = families.flatMap((family, i) => (i === 0 ? family.buffers() : [NEWLINE, ...family.buffers()]));
   }
 }
 

@@ -5,7 +5,7 @@ import { addRoute } from './router.ts';
 
 export function registerOpsRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { host, metrics, state } = ctx;
-  addRoute(app, '/metrics', { GET: async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()) }, host);
+  addRoute(app, '/metrics', { GET: async (_request, reply) => reply.type(metrics.contentType).send(await metrics.payload()) }, host);
 
   // Alive as long as the process answers.
   addRoute(app, '/healthz', { GET: (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK') }, host);
