@@ -127,6 +127,13 @@ export class ConsumerPerThreadRunner {
     });
   }
 
+  /** Makes a running thread throw an uncaught error now (what `crash` does on a timer). */
+  crashThread(index: number): void {
+    const worker = this.#workers.get(index);
+    if (!worker) throw new Error(`thread ${index} is not running`);
+    worker.postMessage({ type: 'crash' });
+  }
+
   /** Stops every thread: each commits what it processed and leaves the group. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.#stopping = true;

@@ -91,6 +91,11 @@ const metricsTimer = setInterval(() => {
 }, data.metricsIntervalMs > 0 ? data.metricsIntervalMs : 10_000);
 port.on('message', (message: { type: string }) => {
   if (message.type === 'stop') void stop('requested');
+  if (message.type === 'crash') {
+    setImmediate(() => {
+      throw new Error(`injected crash of consumer thread ${data.index}`);
+    });
+  }
 });
 if (behaviour.stopAfterMs !== null) setTimeout(() => void stop('scenario'), behaviour.stopAfterMs);
 if (data.crashAfterMs !== undefined && data.crashAfterMs !== null) {
