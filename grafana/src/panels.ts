@@ -68,6 +68,8 @@ export interface Panel {
   targets: EsTarget[];
   timeFrom?: string;
   interval?: string;
+  /** Caps the points per series, so many series × buckets stay under Elasticsearch's search.max_buckets. */
+  maxDataPoints?: number;
   fieldConfig: { defaults: Record<string, unknown>; overrides: Override[] };
   options: Record<string, unknown>;
   transformations?: { id: string; options: Record<string, unknown> }[];
@@ -87,6 +89,7 @@ interface Common {
   w: number;
   h: number;
   timeFrom?: string;
+  maxDataPoints?: number;
 }
 
 /** The panel's datasource: the one of its targets, or Grafana's mixed datasource when they differ. */
@@ -106,6 +109,7 @@ function base(c: Common, queries: QueryDecl[]): Omit<PanelSpec, 'type' | 'fieldC
   };
   if (c.description !== undefined) spec.description = c.description;
   if (c.timeFrom !== undefined) spec.timeFrom = c.timeFrom;
+  if (c.maxDataPoints !== undefined) spec.maxDataPoints = c.maxDataPoints;
   return spec;
 }
 

@@ -62,7 +62,7 @@ function merge(tables: Table[]): Table {
 describe.each(ES_VERSIONS)('grafana panel, variable and annotation queries on %s', (es) => {
   let s: Seeded;
   let now: number;
-  const ctx = (vars: Record<string, VariableValue>): ReplayContext => ({ nowMs: now, intervalMs: 30_000, vars, indexOf: s.indexOf, search: s.search });
+  const ctx = (vars: Record<string, VariableValue>): ReplayContext => ({ nowMs: now, minIntervalMs: 30_000, defaultMaxDataPoints: 1000, vars, indexOf: s.indexOf, search: s.search });
   const overviewVars = (): ReplayContext => ctx({ cluster: ALL, group: ALL });
   const groupVars = (): ReplayContext => ctx({ cluster: 'prod', group: 'orders-app', topic: ALL });
   const pipelineVars = (): ReplayContext => ctx({ cluster: ALL });
@@ -151,9 +151,12 @@ describe.each(ES_VERSIONS)('grafana panel, variable and annotation queries on %s
       expect([...named.keys()].sort()).toEqual(
         ['prod / audit', 'prod / billing', 'prod / inventory', 'prod / orders-app', 'prod / payments', 'prod / reports', 'prod / shipping', 'staging / orders-app'].sort(),
       );
+      // 6 hours in at most 200 points: 2-minute buckets (the datasource's 30 s floor does not bite here).
+      const body = (await runPanel(OVERVIEW, panelByTitle(OVERVIEW, 'Status over time'), overviewVars()))[0]!.body as Json;
+      expect(body.aggs['2'].aggs['3'].aggs['4'].date_histogram.fixed_interval).toBe('120000ms');
       const inventory = named.get('prod / inventory')!.values.filter((v) => v !== null);
-      expect(inventory.length).toBe(CYCLES);
-      expect(inventory.slice(-2)).toEqual([3, 3]);
+      expect(inventory.length).toBeGreaterThanOrEqual(CYCLES / 4);
+      expect(inventory.at(-1)).toBe(3);
       expect(inventory.slice(0, -2).every((v) => v === 1)).toBe(true);
       expect(named.get('prod / billing')!.values.filter((v) => v !== null).every((v) => v === 2)).toBe(true);
     });

@@ -45,13 +45,13 @@ export function consumerGroup(): Record<string, unknown> {
       [currentStatus(), latest('Total lag', 'total_lag', 'short'), latest('Max partition lag', 'max_lag', 'short'), latest('Members', 'member_count', 'none')],
       [
         timeseries(
-          { title: 'Lag per partition', w: 24, h: 9, min: 0 },
+          { title: 'Lag per partition', w: 24, h: 9, min: 0, maxDataPoints: 200 },
           { kind: 'partition', query: PARTITIONS, alias: '{{term topic}} / {{term partition}}', metrics: [max('lag')], buckets: [...PER_PARTITION, overTime()] },
         ),
       ],
       [
         timeseries(
-          { title: 'Committed vs log-end offset', description: 'The gap between the two lines is the lag.', w: 24, h: 9 },
+          { title: 'Committed vs log-end offset', description: 'The gap between the two lines is the lag.', w: 24, h: 9, maxDataPoints: 200 },
           {
             kind: 'partition',
             query: PARTITIONS,
@@ -63,7 +63,7 @@ export function consumerGroup(): Record<string, unknown> {
       ],
       [
         statusTimeline(
-          { title: 'Partition status', description: 'Worst status of each partition per interval. Gaps: no document (the sink may skip OK partitions).', w: 24, h: 9 },
+          { title: 'Partition status', description: 'Worst status of each partition per interval. Gaps: no document (the sink may skip OK partitions).', w: 24, h: 9, maxDataPoints: 200 },
           { kind: 'partition', query: PARTITIONS, alias: '{{term topic}} / {{term partition}}', metrics: [max('status_code')], buckets: [...PER_PARTITION, overTime()] },
         ),
       ],

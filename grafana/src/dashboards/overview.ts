@@ -86,25 +86,25 @@ export function overview(): Record<string, unknown> {
       ],
       [
         statusTimeline(
-          { title: 'Status over time', description: 'Worst status each group reported in each interval.', w: 24, h: 9 },
+          { title: 'Status over time', description: 'Worst status each group reported in each interval (50 groups per cluster; pick groups to see others).', w: 24, h: 9, maxDataPoints: 200 },
           {
             kind: 'group',
             query: varFilter('cluster', 'group'),
             alias: '{{term cluster}} / {{term group}}',
             metrics: [max('status_code')],
-            buckets: [terms('cluster', { size: 20 }), terms('group', { size: 100 }), overTime()],
+            buckets: [terms('cluster', { size: 20 }), terms('group', { size: 50 }), overTime()],
           },
         ),
       ],
       [
         timeseries(
-          { title: 'Top groups by total lag', description: 'The 10 groups of each cluster with the highest total lag in the time range.', w: 24, h: 9, min: 0 },
+          { title: 'Top groups by total lag', description: 'The 10 groups of each cluster with the highest total lag in the time range.', w: 24, h: 9, min: 0, maxDataPoints: 300 },
           {
             kind: 'group',
             query: varFilter('cluster', 'group'),
             alias: '{{term cluster}} / {{term group}}',
             metrics: [max('total_lag')],
-            buckets: [terms('cluster', { size: 20 }), terms('group', { size: 10, order: 'desc', orderBy: { metric: 0 } }), overTime()],
+            buckets: [terms('cluster', { size: 10 }), terms('group', { size: 10, order: 'desc', orderBy: { metric: 0 } }), overTime()],
           },
         ),
       ],

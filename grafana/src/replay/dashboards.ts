@@ -14,8 +14,10 @@ type Json = Record<string, any>;
 
 export interface ReplayContext {
   nowMs: number;
-  /** The panel interval Grafana would compute ($__interval); its floor is the datasource's timeInterval. */
-  intervalMs: number;
+  /** The datasource's min interval (`timeInterval`), the floor of `$__interval`. */
+  minIntervalMs: number;
+  /** Points per series when the panel sets no maxDataPoints (Grafana uses the panel's width in pixels). */
+  defaultMaxDataPoints: number;
   vars: Record<string, VariableValue>;
   indexOf: (uid: string) => string;
   search: Msearch;
@@ -26,6 +28,24 @@ export function timeRange(from: string, nowMs: number): { fromMs: number; toMs: 
   const m = /^now-(\d+[smhdw])$/.exec(from);
   if (!m) throw new Error(`unsupported time range ${from}`);
   return { fromMs: nowMs - parseDuration(m[1]!), toMs: nowMs };
+}
+
+/** Grafana's rounding of a raw interval to a "nice" one (kbn.roundInterval). */
+export function roundInterval(ms: number): number {
+  const steps: [number, number][] = [
+    [15, 10], [35, 20], [75, 50], [150, 100], [350, 200], [750, 500], [1500, 1000], [3500, 2000], [7500, 5000],
+    [12500, 10000], [17500, 15000], [25000, 20000], [45000, 30000], [90000, 60000], [210000, 120000],
+    [450000, 300000], [900000, 600000], [1200000, 900000], [2700000, 1200000], [5400000, 1800000],
+    [9000000, 3600000], [16200000, 7200000], [32400000, 10800000], [86400000, 21600000], [604800000, 86400000],
+    [1814400000, 604800000], [3628800000, 2592000000],
+  ];
+  for (const [below, value] of steps) if (ms < below) return value;
+  return 31536000000;
+}
+
+/** `$__interval` of a panel: the range over its max data points, rounded, at least the min interval. */
+export function panelInterval(range: { fromMs: number; toMs: number }, maxDataPoints: number, minIntervalMs: number): number {
+  return Math.max(minIntervalMs, roundInterval((range.toMs - range.fromMs) / maxDataPoints));
 }
 
 export function panelByTitle(dashboard: Json, title: string): Json {
@@ -43,10 +63,11 @@ export interface PanelResult {
 
 export async function runPanel(dashboard: Json, panel: Json, ctx: ReplayContext): Promise<PanelResult[]> {
   const range = panel.timeFrom ? { fromMs: ctx.nowMs - parseDuration(panel.timeFrom as string), toMs: ctx.nowMs } : timeRange(dashboard.time.from as string, ctx.nowMs);
+  const intervalMs = panelInterval(range, (panel.maxDataPoints as number | undefined) ?? ctx.defaultMaxDataPoints, ctx.minIntervalMs);
   const targets = (panel.targets as EsTarget[]).map((t) => ({ ...t, query: interpolate(t.query, ctx.vars) }));
   const searches = targets.map((t) => ({
     header: header(ctx.indexOf(t.datasource.uid)),
-    body: targetBody(t, { ...range, intervalMs: ctx.intervalMs, timeField: '@timestamp' }),
+    body: targetBody(t, { ...range, intervalMs, timeField: '@timestamp' }),
   }));
   const responses = await ctx.search(searches);
   return targets.map((t, i) => {
