@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { apiConfigSchema } from './http/config.ts';
+import { elasticsearchConfigSchema } from './sinks/elasticsearch-config.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Value types
@@ -117,6 +119,10 @@ export const configSchema = z
   .object({
     collector: collectorSchema.prefault({}),
     logging: loggingSchema.prefault({}),
+    /** The HTTP server: Burrow's v3 API, /metrics, /healthz, /readyz. */
+    api: apiConfigSchema.prefault({}),
+    /** The Elasticsearch sink; absent = no documents are written. */
+    elasticsearch: elasticsearchConfigSchema.optional(),
     /** Kafka clusters by name; the name appears in the API, metrics and documents. */
     clusters: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'cluster names use letters, digits, ".", "_" and "-"'), clusterSchema),
   })
@@ -251,7 +257,8 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`invalid configuration in ${source}: the top level must be a mapping of keys, got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`);
   }
-  const raw = parsed as Record<string, unknown>;
+  // A key left empty (`auth:` with every line below it commented out) means "use the defaults".
+  const raw = dropNulls(parsed) as Record<string, unknown>;
   const used = applyEnv(configSchema, raw, env);
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(source, raw, result.error, used));
@@ -259,6 +266,14 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     throw new ConfigError(`invalid configuration in ${source}:\n  clusters: at least one cluster is needed`);
   }
   return result.data;
+}
+
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) if (child !== null) out[key] = dropNulls(child);
+  return out;
 }
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): WarrenConfig {
