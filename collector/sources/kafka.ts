@@ -27,17 +27,24 @@ export class KafkaSourceError extends Error {
   }
 }
 
-/** A short, single-line description of a client error, without stack or secrets. */
+/**
+ * A short, single-line description of a client error, without stack or secrets: the client's own summary and
+ * the root cause it wraps (the client nests errors several levels deep, e.g. "Listing topics failed" →
+ * "connect ECONNREFUSED 127.0.0.1:9092").
+ */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const nested = (error as Error & { errors?: unknown[] }).errors;
-  const inner = Array.isArray(nested) && nested.length > 0 ? nested[0] : (error as Error & { cause?: unknown }).cause;
-  const base = error.message.replace(/\s+/g, ' ').trim();
-  if (inner instanceof Error && inner !== error) {
-    const detail = describeError(inner);
-    if (!base.includes(detail)) return `${base}: ${detail}`;
+  const clean = (text: string) => text.replace(/\s+/g, ' ').replace(/\.$/, '').trim();
+  let root: Error = error;
+  for (let depth = 0; depth < 10; depth++) {
+    const nested = (root as Error & { errors?: unknown[] }).errors;
+    const next = Array.isArray(nested) && nested.length > 0 ? nested[0] : (root as Error & { cause?: unknown }).cause;
+    if (!(next instanceof Error) || next === root) break;
+    root = next;
   }
-  return base;
+  const top = clean(error.message);
+  const cause = clean(root.message);
+  return root === error || top.includes(cause) ? top : `${top}: ${cause}`;
 }
 
 /** Converts a broker's int64 to a number, refusing (null) values above 2^53 rather than rounding them. */
