@@ -4,7 +4,7 @@
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { Consumer } from '@platformatic/kafka';
+import { Consumer, type Message } from '@platformatic/kafka';
 import type { GroupProtocol } from './kafka.ts';
 import { attachLagMetrics, metricLines, RecordsLagMetrics } from './lag-metrics.ts';
 import { demoLogger } from './log.ts';
@@ -106,8 +106,27 @@ if (data.crashAfterMs !== undefined && data.crashAfterMs !== null) {
 port.postMessage({ type: 'ready' } satisfies ThreadMessage);
 log.info({ topics: data.topics, protocol: data.protocol }, 'consumer thread started');
 
-for await (const message of stream) {
-  if (stopping) break;
+// Records are taken from the stream's 'data' events into a small queue and processed one at a time, in order.
+// (Not `for await`: the client pauses and resumes the stream itself around rebalances, and a resume() puts an
+// async-iterated stream into flowing mode, which left a classic-protocol member idle after a rebalance.)
+const QUEUE_HIGH = 100;
+const QUEUE_LOW = 20;
+const queue: Message<string, string, string, string>[] = [];
+let wake: (() => void) | null = null;
+stream.on('data', (message) => {
+  queue.push(message);
+  if (queue.length >= QUEUE_HIGH) stream.pause();
+  wake?.();
+});
+
+while (!stopping) {
+  const message = queue.shift();
+  if (!message) {
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = null;
+    continue;
+  }
+  if (queue.length <= QUEUE_LOW && stream.isPaused()) stream.resume();
   metrics.delivered(message.topic, message.partition, message.offset);
   if (behaviour.hangAfterMs !== null && Date.now() - startedAt >= behaviour.hangAfterMs) {
     log.warn({ topic: message.topic, partition: message.partition, offset: String(message.offset) }, 'scenario stalled: stuck on this record for good (still a group member, no more commits)');
@@ -115,6 +134,7 @@ for await (const message of stream) {
   }
   const delay = behaviour.delayMs();
   if (delay > 0) await sleep(delay);
+  if (stopping) break;
   if (data.processedLog) appendFileSync(data.processedLog, `${message.topic} ${message.partition} ${message.offset} ${message.value ?? ''}\n`);
   processed++;
   toCommit.set(`${message.topic}:${message.partition}`, { topic: message.topic, partition: message.partition, offset: message.offset + 1n, leaderEpoch: message.leaderEpoch });

@@ -232,6 +232,8 @@ export async function runVariant(options: ExperimentOptions, variant: Variant, l
       outOfOrder: countOutOfOrder(before) + countOutOfOrder(after),
     };
   } finally {
+    // The crashed member's group keeps its dead member until the session times out; the restart group is empty.
+    await admin.deleteGroups({ groups: [`${group}-restart`] }).catch(() => undefined);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

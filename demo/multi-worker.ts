@@ -187,7 +187,8 @@ export class MultiWorkerConsumer {
       },
       (error) => this.#taskFailed(error),
     );
-    if (!this.#paused && this.#tracker.inFlight >= o.maxInFlight) {
+    // Checked on every record: the client resumes the stream itself after a rebalance.
+    if (this.#tracker.inFlight >= o.maxInFlight) {
       this.#paused = true;
       this.#stream?.pause();
     }

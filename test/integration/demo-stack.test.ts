@@ -54,6 +54,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await fetch(`${esUrl('es9')}/${prefix}-*`, { method: 'DELETE' }).catch(() => undefined);
   const client = admin(kafkaBrokers('kafka4'));
+  await client.deleteGroups({ groups: Object.keys(EXPECTED).map((g) => `${prefix}-${g}`) }).catch(() => undefined);
   await client.deleteTopics({ topics: ['orders', 'payments', 'clicks'].map((t) => `${prefix}.${t}`) }).catch(() => undefined);
   await client.close();
 });

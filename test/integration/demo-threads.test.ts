@@ -21,6 +21,10 @@ describe('consumer-per-thread runner', () => {
     const topic = uniqueName('itthreads');
     const group = uniqueName('itthreads');
     await createTopic(client, topic, 3);
+    cleanups.push(async () => {
+      await client.deleteGroups({ groups: [group] }).catch(() => undefined);
+      await client.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    });
     const producer = new DemoProducer({ brokers, topics: [{ name: topic, partitions: 3 }], rate: 60, statsIntervalMs: 0 });
     await producer.start();
     cleanups.push(() => producer.stop());
