@@ -83,7 +83,7 @@ function buildChecker(): void {
   mkdirSync(CHECK_DIR, { recursive: true });
   writeFileSync(join(CHECK_DIR, 'main.go'), MAIN_GO);
   writeFileSync(join(CHECK_DIR, 'go.mod'), `module warren.local/compose-check\n\ngo 1.24\n\nrequire github.com/compose-spec/compose-go/v2 ${COMPOSE_GO_VERSION}\n`);
-  const env = { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+  const env = { ...process.env, GOFLAGS: '-mod=mod -buildvcs=false', CGO_ENABLED: '0' };
   execFileSync('go', ['mod', 'tidy'], { cwd: CHECK_DIR, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 240_000 });
   execFileSync('go', ['build', '-o', CHECK_BIN, '.'], { cwd: CHECK_DIR, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 240_000 });
 }
