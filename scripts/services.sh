@@ -72,9 +72,20 @@ mvn_q() {
 }
 
 # --- fetch -----------------------------------------------------------------------------------------
+# es9: (re)compile EsEmbeddedNode.java into the cache when the class is missing or older than the source
+compile_es9_node() {
+  local dir=$1
+  [ "$dir/classes/EsEmbeddedNode.class" -nt "$HERE/EsEmbeddedNode.java" ] && return 0
+  mkdir -p "$dir/classes"
+  "$JAVA25_HOME/bin/javac" -nowarn -d "$dir/classes" -cp "$dir/libs/*" "$HERE/EsEmbeddedNode.java" >&2
+}
+
 fetch_one() {
   local name=$1 dir; dir=$(cache_dir_of "$name")
-  [ -f "$dir/.complete" ] && return 0
+  if [ -f "$dir/.complete" ]; then
+    if [ "$name" = es9 ]; then compile_es9_node "$dir"; fi
+    return 0
+  fi
   local t0=$SECONDS
   command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
   rm -rf "$dir"; mkdir -p "$dir"
@@ -102,8 +113,7 @@ fetch_one() {
       log "fetching Elasticsearch $ES9_VERSION server jars from Maven Central (embedded node)"
       mvn_q -f "$HERE/es-embedded.pom.xml" -Des.version="$ES9_VERSION" \
         dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/libs"
-      mkdir -p "$dir/classes"
-      "$JAVA25_HOME/bin/javac" -nowarn -d "$dir/classes" -cp "$dir/libs/*" "$HERE/EsEmbeddedNode.java" >&2
+      compile_es9_node "$dir"
       ;;
   esac
   touch "$dir/.complete"
@@ -270,6 +280,22 @@ es_settings() { # common -E settings
     -Eindices.breaker.total.use_real_memory=false
 }
 
+# es9 only. A real ES 9 distribution ships libzstd.so in lib/platform/<os>-<arch>/ and its native access
+# layer (org.elasticsearch.foreign.LoaderHelper) System.load()s "<es.nativelibs.path or
+# es.path.home/lib/platform/linux-x64>/libzstd.so"; index.codec=best_compression needs it. Maven Central
+# has no such artefact, so we point that directory at Debian's libzstd1 (same stable ZSTD_* API; ES
+# builds 1.5.x, bookworm has 1.5.4). Without it the node starts, but the first best_compression
+# segment fails its shard engine and wedges the cluster-state thread. Prints the directory.
+es9_native_libs() {
+  local dir=$1/home/lib/platform/linux-x64 lib
+  lib=$(/sbin/ldconfig -p 2>/dev/null | awk '$1 == "libzstd.so.1" && /64/ { print $NF; exit }')
+  [ -n "$lib" ] || lib=/usr/lib/x86_64-linux-gnu/libzstd.so.1
+  [ -r "$lib" ] || die "es9: libzstd.so.1 not found (apt-get install libzstd1, or run scripts/setup.sh)"
+  mkdir -p "$dir"
+  ln -sfn "$lib" "$dir/libzstd.so"
+  echo "$dir"
+}
+
 launch_es() {
   local name=$1 run=$RUN/$1 cache
   cache=$(cache_dir_of "$name")
@@ -296,12 +322,18 @@ EOF
       ES_JAVA_HOME="$JAVA17_HOME" ES_JAVA_OPTS="$heap" ES_PATH_CONF="$run/config" ES_TMPDIR="$run/tmp" \
       "$home/bin/elasticsearch" "${settings[@]}" -Expack.security.enabled=false)
   else
+    local nativelibs
+    nativelibs=$(es9_native_libs "$run")
     chown -R "$ES_USER:" "$run"
+    # es.nativelibs.path: where ES's native access loads libzstd.so from (see es9_native_libs);
+    # enableVectorLibrary=false: ES's own libvec.so is not on Central, and with it enabled but missing
+    # ES disables *all* native access (zstd included); vector scoring then uses Lucene's Java code.
     # shellcheck disable=SC2086 # $heap is a list of JVM options
     (cd "$run" && launch "$run/pid" "$run/logs/console.log" runuser -u "$ES_USER" -- \
       "$JAVA25_HOME/bin/java" $heap -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
       -XX:ErrorFile="$run/logs/hs_err_pid%p.log" -Djava.io.tmpdir="$run/tmp" \
       --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+      -Des.nativelibs.path="$nativelibs" -Dorg.elasticsearch.nativeaccess.enableVectorLibrary=false \
       -Dio.netty.noUnsafe=true -Dio.netty.recycler.maxCapacityPerThread=0 \
       -Dlog4j2.disable.jmx=true -Dlog4j.shutdownHookEnabled=false -Djava.locale.providers=CLDR \
       -Dfile.encoding=UTF-8 -Dlog4j2.configurationFile="$HERE/es-embedded-log4j2.properties" \

@@ -37,6 +37,8 @@ need_apt=()
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# libzstd.so.1: the es9 test node's native zstd (index.codec=best_compression), see scripts/services/README.md
+/sbin/ldconfig -p 2>/dev/null | grep -q 'libzstd\.so\.1 ' || need_apt+=(libzstd1)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "apt-get install ${need_apt[*]}"

@@ -12,8 +12,10 @@
 // Logs go to stdout (console appender); SIGTERM closes the node cleanly.
 import java.io.Closeable;
 import java.lang.reflect.Constructor;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import org.elasticsearch.common.logging.LogConfigurator;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.env.Environment;
+import org.elasticsearch.nativeaccess.NativeAccess;
+import org.elasticsearch.nativeaccess.Zstd;
 import org.elasticsearch.node.InternalSettingsPreparer;
 import org.elasticsearch.node.MockNode;
 import org.elasticsearch.node.Node;
@@ -30,6 +34,31 @@ import org.elasticsearch.transport.netty4.Netty4Plugin;
 
 public final class EsEmbeddedNode {
     private EsEmbeddedNode() {}
+
+    // index.codec=best_compression is zstd through ES's native access layer, which needs libzstd.so
+    // (services.sh points -Des.nativelibs.path at Debian's). If native access failed to load, ES would
+    // still start and only the first best_compression flush would fail its shard and wedge the
+    // cluster-state thread; refuse to start instead, with the reason ES logged just above.
+    private static void checkNativeZstd() {
+        NativeAccess nativeAccess = NativeAccess.instance();
+        Zstd zstd = nativeAccess.getZstd();
+        if (zstd == null) {
+            System.err.println("EsEmbeddedNode: native zstd unavailable (native access: "
+                + nativeAccess.getClass().getSimpleName() + ", es.nativelibs.path="
+                + System.getProperty("es.nativelibs.path") + "); best_compression indices would fail");
+            System.exit(3);
+        }
+        byte[] src = "warren zstd self-check ".repeat(64).getBytes(StandardCharsets.UTF_8);
+        byte[] packed = new byte[zstd.compressBound(src.length)];
+        int packedLen = zstd.compress(packed, 0, packed.length, src, 0, src.length, 3);
+        byte[] back = new byte[src.length];
+        int backLen = zstd.decompress(back, 0, back.length, packed, 0, packedLen);
+        if (backLen != src.length || !Arrays.equals(src, back)) {
+            System.err.println("EsEmbeddedNode: native zstd round trip failed");
+            System.exit(3);
+        }
+        System.out.println("EsEmbeddedNode: native zstd ok (" + src.length + " -> " + packedLen + " bytes)");
+    }
 
     public static void main(String[] args) throws Exception {
         Settings.Builder builder = Settings.builder();
@@ -52,10 +81,17 @@ public final class EsEmbeddedNode {
             System.exit(2);
         }
 
+        // Load log4j's own config (-Dlog4j2.configurationFile, es-embedded-log4j2.properties) first:
+        // LogConfigurator.configureWithoutConfig installs an empty configuration (status level only)
+        // when no logger context exists yet, which leaves ERROR-only root logging and hides ES's WARNs,
+        // among them the reason native access (zstd) failed to load.
+        org.apache.logging.log4j.LogManager.getContext(false);
         LogConfigurator.configureESLogging();
         LogConfigurator.setNodeName(Node.NODE_NAME_SETTING.get(settings));
         LogConfigurator.setClusterName(settings.get("cluster.name", "elasticsearch"));
         LogConfigurator.configureWithoutConfig(settings);
+
+        checkNativeZstd();
 
         Path configDir = Path.of(settings.get("path.home")).resolve("config");
         Files.createDirectories(configDir);
