@@ -3,7 +3,7 @@
 //
 // Per kind (`partition`, `group`, `event`, `heartbeat`), for indices `<prefix>-<kind>-YYYY.MM.DD`:
 //   component `<prefix>-settings`          Warren's: shards, replicas, codec, refresh        (versioned)
-//   component `<prefix>-<kind>-mappings`   Warren's: the explicit mapping                    (versioned)
+//   component `<prefix>-<kind>-mappings`   Warren's: the explicit mapping and index sort     (versioned)
 //   component `<prefix>@custom`            the user's, for every kind: created empty if absent, never written again
 //   component `<prefix>-<kind>@custom`     the user's, for one kind:    created empty if absent, never written again
 //   index template `<prefix>-<kind>`       Warren's: composed_of the four above, in that order (later wins)
@@ -57,15 +57,17 @@ const PROPERTIES: Record<DocKind, Record<string, Mapping>> = {
     cluster: keyword,
     group: keyword,
     topic: keyword,
-    partition: integer,
+    /** Grouped by (terms), rarely filtered. */
+    partition: integerDocValues,
     committed_offset: longDocValues,
     log_end_offset: longDocValues,
     lag: long,
     status: keyword,
     status_code: byte,
-    owner: keyword,
-    client_id: keyword,
-    member_id: keywordDocValues,
+    owner: keywordDocValues,
+    client_id: keywordDocValues,
+    /** Unique per consumer instance: kept in _source for people, not worth doc values. */
+    member_id: storedOnly,
     complete: fraction,
     reason: keyword,
     reason_detail: storedOnly,
@@ -126,6 +128,23 @@ const PROPERTIES: Record<DocKind, Record<string, Mapping>> = {
     docs_refused_total: longDocValues,
   },
 };
+
+/**
+ * Index sorting per kind: a series' documents sit together, so _source blocks hold near-identical documents
+ * (compressed about 45% smaller) and keyword ordinals come in runs. Measured: 72 → 49 bytes per partition
+ * document together with the `index: false` choices above (bench/es-sink.ts). Small kinds are not sorted.
+ */
+const SORT: Record<DocKind, string[] | null> = {
+  partition: ['cluster', 'group', 'topic', 'partition', '@timestamp'],
+  group: ['cluster', 'group', '@timestamp'],
+  event: null,
+  heartbeat: null,
+};
+
+export function kindSettingsOf(kind: DocKind): Mapping {
+  const fields = SORT[kind];
+  return fields ? { index: { sort: { field: fields, order: fields.map(() => 'asc') } } } : {};
+}
 
 /**
  * The mapping of a kind's indices. `dynamic: false`: an unknown field stays in _source, unindexed, never
@@ -216,7 +235,7 @@ export function templateSet(options: TemplateOptions): TemplateSet {
   for (const kind of DOC_KINDS) {
     const mappings = mappingsComponentName(prefix, kind);
     const user = customComponentName(prefix, kind);
-    components.set(mappings, owned({ template: { mappings: mappingOf(kind) } }, `Warren's mapping of ${kind} documents (Warren rewrites this one)`));
+    components.set(mappings, owned({ template: { settings: kindSettingsOf(kind), mappings: mappingOf(kind) } }, `Warren's mapping and index sort of ${kind} documents (Warren rewrites this one)`));
     custom.set(user, {
       template: {},
       _meta: { managed_by: 'user', description: `Yours: settings or mappings for ${prefix}-${kind}-* indices. Warren created it empty and never writes it again.` },

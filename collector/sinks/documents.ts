@@ -2,9 +2,11 @@
 // event and a heartbeat per cluster per cycle. Pure apart from the per-cluster memory of `changed` mode.
 //
 // Ids are deterministic, so a document sent twice (a retry after a timeout, a re-send after a restart) is
-// stored once: 6 bytes of the document's time in ms, big-endian, then 9 bytes of SHA-1 over the kind and the
-// key fields, base64url → 20 characters. The time prefix keeps one cycle's ids together in the terms
-// dictionary, which compresses better than purely random ids.
+// stored once. 18 bytes, base64url → 24 characters: 6 bytes of the document's time in ms (big-endian), 8 bytes
+// of SHA-1 over the kind and the series (cluster, group, topic…), 4 bytes of an ordinal (the partition).
+// Ids of one cycle share their first bytes and a topic's partitions differ only in the last ones, so the
+// `_id` terms dictionary compresses about as well as Elasticsearch's own time-based ids (measured: 8 B per
+// document instead of 13 B for a plain hash).
 import { createHash } from 'node:crypto';
 import { STATUS_CODE } from '../../evaluator/index.ts';
 import type { PartitionResult } from '../../evaluator/index.ts';
@@ -56,14 +58,26 @@ export function indexName(prefix: string, kind: DocKind, timestampMs: number): s
   return `${prefix}-${kind}-${pad(d.getUTCFullYear(), 4)}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
 }
 
-/** The deterministic `_id` of a document: its time and its key fields. */
-export function documentId(kind: DocKind, timestampMs: number, key: readonly (string | number | null)[]): string {
-  const bytes = Buffer.allocUnsafe(15);
-  bytes.writeUIntBE(Math.max(0, Math.min(timestampMs, 2 ** 48 - 1)), 0, 6);
+const DAY_MS = 86_400_000;
+
+/** 8 bytes identifying a series: the kind and its key fields. */
+export function seriesHash(kind: DocKind, key: readonly (string | number | null)[]): Buffer {
   const hash = createHash('sha1');
   hash.update(kind);
   for (const part of key) hash.update(`\u0000${part === null ? '\u0001' : String(part)}`);
-  hash.digest().copy(bytes, 6, 0, 9);
+  return hash.digest().subarray(0, 8);
+}
+
+/**
+ * The deterministic `_id` of a document: its time, its series and an ordinal within the series (a partition).
+ * An ordinal outside 0..2^32−1 is folded into the hash instead.
+ */
+export function documentId(kind: DocKind, timestampMs: number, key: readonly (string | number | null)[], ordinal = 0, series?: Buffer): string {
+  const bytes = Buffer.allocUnsafe(18);
+  bytes.writeUIntBE(Math.max(0, Math.min(timestampMs, 2 ** 48 - 1)), 0, 6);
+  const inRange = Number.isInteger(ordinal) && ordinal >= 0 && ordinal <= 0xffffffff;
+  (inRange ? (series ?? seriesHash(kind, key)) : seriesHash(kind, [...key, ordinal])).copy(bytes, 6, 0, 8);
+  bytes.writeUInt32BE(inRange ? ordinal : 0, 14);
   return bytes.toString('base64url');
 }
 
@@ -78,12 +92,11 @@ const FRACTION_FIELDS = new Set(['complete']);
  * (|n| ≤ 2^53 − 1): JSON and Elasticsearch's `long` would keep it, but JavaScript already rounded it.
  */
 export function unsafeNumber(doc: object): string | null {
-  for (const [key, value] of Object.entries(doc)) {
-    if (typeof value !== 'number') continue;
+  for (const key in doc) {
+    const value = (doc as Record<string, unknown>)[key];
+    if (typeof value !== 'number' || Number.isSafeInteger(value)) continue;
     if (!Number.isFinite(value)) return `${key} is ${value}`;
-    if (!FRACTION_FIELDS.has(key) && !Number.isSafeInteger(value)) {
-      return `${key} = ${value} is not a safe integer (above 2^53 - 1 it cannot be kept exact)`;
-    }
+    if (!FRACTION_FIELDS.has(key)) return `${key} = ${value} is not a safe integer (above 2^53 - 1 it cannot be kept exact)`;
   }
   return null;
 }
@@ -95,9 +108,9 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export function partitionDoc(cluster: string, group: GroupReport, p: PartitionResult, detail: PartitionDetail | undefined): PartitionDoc {
+export function partitionDoc(cluster: string, group: GroupReport, p: PartitionResult, detail: PartitionDetail | undefined, timestamp = iso(group.observedAt)): PartitionDoc {
   return {
-    '@timestamp': iso(group.observedAt),
+    '@timestamp': timestamp,
     cluster,
     group: group.group,
     topic: p.topic,
@@ -192,6 +205,8 @@ export function heartbeatDoc(report: CycleReport): HeartbeatDoc {
 // ---------------------------------------------------------------------------------------------------
 // A whole cycle
 
+const KIND_NUMBER: Record<DocKind, number> = { partition: 0, group: 1, event: 2, heartbeat: 3 };
+
 export interface DocumentOptions {
   prefix: string;
   partitionDocs: 'all' | 'changed';
@@ -218,13 +233,20 @@ export class DocumentBuilder {
     const docs: BuiltDoc[] = [];
     const refused: RefusedDoc[] = [];
     let skipped = 0;
-    const add = (kind: DocKind, ms: number, key: (string | number | null)[], doc: WarrenDoc, what: string): void => {
+    const indices = new Map<number, string>();
+    const index = (kind: DocKind, ms: number): string => {
+      const key = Math.floor(ms / DAY_MS) * 4 + KIND_NUMBER[kind];
+      let name = indices.get(key);
+      if (name === undefined) indices.set(key, (name = indexName(prefix, kind, ms)));
+      return name;
+    };
+    const add = (kind: DocKind, ms: number, key: (string | number | null)[], doc: WarrenDoc, what: string, ordinal = 0, series?: Buffer): void => {
       const problem = unsafeNumber(doc);
       if (problem) {
         refused.push({ kind, what, problem });
         return;
       }
-      docs.push({ kind, index: indexName(prefix, kind, ms), id: documentId(kind, ms, key), doc });
+      docs.push({ kind, index: index(kind, ms), id: documentId(kind, ms, key, ordinal, series), doc });
     };
 
     const changedOnly = this.#options.partitionDocs === 'changed';
@@ -238,6 +260,9 @@ export class DocumentBuilder {
 
     for (const group of report.groups) {
       const result = group.result;
+      const timestamp = iso(group.observedAt);
+      let topic: string | null = null;
+      let series: Buffer | undefined;
       for (let i = 0; i < result.partitions.length; i++) {
         const p = result.partitions[i]!;
         const detail = group.details[i];
@@ -252,7 +277,11 @@ export class DocumentBuilder {
             continue;
           }
         }
-        add('partition', group.observedAt, [report.cluster, group.group, p.topic, p.partition], partitionDoc(report.cluster, group, p, detail), what);
+        if (p.topic !== topic) {
+          topic = p.topic;
+          series = seriesHash('partition', [report.cluster, group.group, topic]);
+        }
+        add('partition', group.observedAt, [report.cluster, group.group, p.topic], partitionDoc(report.cluster, group, p, detail, timestamp), what, p.partition, series);
       }
       add('group', group.observedAt, [report.cluster, group.group], groupDoc(group), `${report.cluster}/${group.group}`);
     }

@@ -271,18 +271,37 @@ interface SecureEs {
   stop(): Promise<void>;
 }
 
-function integTestZip(): string {
-  if (process.env.WARREN_ES8_ZIP) return process.env.WARREN_ES8_ZIP;
-  const base = join(homedir(), '.m2/repository/org/elasticsearch/distribution/integ-test-zip/elasticsearch');
-  const versions = existsSync(base) ? readdirSync(base).filter((v) => v.startsWith('8.19.') && existsSync(join(base, v, `elasticsearch-${v}.zip`))) : [];
-  versions.sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]));
-  const version = versions.at(-1);
-  if (!version) throw new Error(`no Elasticsearch 8.19 integ-test zip under ${base} (scripts/services.sh fetch puts it there) and WARREN_ES8_ZIP is not set`);
-  return join(base, version, `elasticsearch-${version}.zip`);
+/** A fresh Elasticsearch 8.19 home: from WARREN_ES8_ZIP, the Maven repository, or a copy of scripts/services.sh's one. */
+function unpackEs8(into: string): string {
+  const m2 = join(homedir(), '.m2/repository/org/elasticsearch/distribution/integ-test-zip/elasticsearch');
+  const zips = process.env.WARREN_ES8_ZIP
+    ? [process.env.WARREN_ES8_ZIP]
+    : existsSync(m2)
+      ? readdirSync(m2)
+          .filter((v) => v.startsWith('8.19.') && existsSync(join(m2, v, `elasticsearch-${v}.zip`)))
+          .sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]))
+          .map((v) => join(m2, v, `elasticsearch-${v}.zip`))
+      : [];
+  const zip = zips.at(-1);
+  if (zip) {
+    execFileSync('unzip', ['-q', zip, '-d', into]);
+    return join(into, readdirSync(into).find((name) => name.startsWith('elasticsearch-'))!);
+  }
+  const cache = join(import.meta.dirname, '../../.cache');
+  const unpacked = existsSync(cache)
+    ? readdirSync(cache)
+        .filter((d) => d.startsWith('es-8.19.'))
+        .map((d) => join(cache, d, `elasticsearch-${d.slice(3)}`))
+        .find((home) => existsSync(join(home, 'bin/elasticsearch')))
+    : undefined;
+  if (!unpacked) throw new Error(`no Elasticsearch 8.19 integ-test zip under ${m2} nor an unpacked one in .cache (scripts/services.sh fetch es8), and WARREN_ES8_ZIP is not set`);
+  const home = join(into, 'elasticsearch');
+  cpSync(unpacked, home, { recursive: true });
+  return home;
 }
 
 function javaHome(): string {
-  for (const candidate of [process.env.ES8_JAVA_HOME, process.env.ES_JAVA_HOME, '/usr/lib/jvm/java-17-openjdk-amd64', '/usr/lib/jvm/temurin-25-jdk-amd64']) {
+  for (const candidate of [process.env.ES8_JAVA_HOME, process.env.JAVA17_HOME, '/usr/lib/jvm/java-17-openjdk-amd64', '/usr/lib/jvm/temurin-25-jdk-amd64']) {
     if (candidate && existsSync(join(candidate, 'bin/java'))) return candidate;
   }
   throw new Error('no Java 17+ for Elasticsearch 8.19 (set ES8_JAVA_HOME)');
@@ -308,8 +327,7 @@ function makeCertificates(dir: string): void {
 
 async function startSecureEs(): Promise<SecureEs> {
   const root = mkdtempSync(join(tmpdir(), 'warren-es-secure-'));
-  execFileSync('unzip', ['-q', integTestZip(), '-d', root]);
-  const home = join(root, readdirSync(root).find((name) => name.startsWith('elasticsearch-'))!);
+  const home = unpackEs8(root);
   const certs = join(home, 'config', 'certs');
   mkdirSync(certs);
   makeCertificates(certs);

@@ -264,7 +264,7 @@ describe.each(ES_VERSIONS)('Elasticsearch sink on %s', (es) => {
     const letters = readFileSync(join(s.config.spool.dir, 'dead-letter.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ index: indexName(prefix, 'partition', AT), status: 400, doc: { group: 'group-0001', partition: 2 ** 31 } });
-    expect(letters[0].id).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(letters[0].id).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(letters[0].error.type).toMatch(/parsing_exception/);
     expect(JSON.stringify(letters[0].error)).toMatch(/partition/);
     expect(lines.join('\n')).toMatch(/rejected 1 document\(s\) \(400: .*\); kept in .*dead-letter\.ndjson/);

@@ -105,7 +105,7 @@ describe('documents of a cycle', () => {
     const first = builder().build(handMadeReport(), []).docs;
     const second = builder().build(handMadeReport(), []).docs;
     expect(second.map((d) => d.id)).toEqual(first.map((d) => d.id));
-    for (const d of first) expect(d.id).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    for (const d of first) expect(d.id).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(new Set(first.map((d) => d.id)).size).toBe(first.length);
     // Next cycle: every id differs.
     const generated = (cycle: number) => builder().build(sampleReport({ cluster: 'c', groups: 3, topicsPerGroup: 2, partitionsPerTopic: 4, at: AT + cycle * 30_000, cycle }), []).docs;
