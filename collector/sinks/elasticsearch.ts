@@ -43,6 +43,7 @@ export type SinkState =
   /** Templates not installed yet (nothing is sent before they are). */
   | 'starting'
   | 'connected'
+  /** Not reached, timing out, or answering 429/5xx to whole requests. */
   | 'unreachable'
   /** 401/403: the credentials or privileges are wrong. */
   | 'auth-failed'
@@ -311,10 +312,11 @@ export class ElasticsearchSink implements Sink {
   }
 
   #onFailure(failure: Failure, doing: string): void {
-    const state: SinkState = failure.kind === 'auth' ? 'auth-failed' : failure.kind === 'refused' || failure.kind === 'too-large' ? this.#state : 'unreachable';
+    // A refused request (its documents go to the dead-letter file) says nothing about the connection.
+    const state: SinkState = failure.kind === 'auth' ? 'auth-failed' : failure.kind === 'unreachable' || failure.kind === 'busy' ? 'unreachable' : this.#state;
     const changed = state !== this.#state || failure.message !== this.#lastError;
     const previous = this.#state;
-    if (state !== 'closed') this.#state = state === 'starting' ? 'unreachable' : state;
+    if (this.#state !== 'closed') this.#state = state;
     this.#lastError = failure.message;
     if (this.#closing.signal.aborted && (failure.kind === 'unreachable' || failure.kind === 'auth' || failure.kind === 'busy')) {
       // Closing: do not wait for an Elasticsearch that is not there; the spool keeps the rest.

@@ -147,6 +147,13 @@ describe.each(ES_VERSIONS)('Elasticsearch sink on %s', (es) => {
     expect(await countDocs(admin, `${prefix}-group-*`)).toBe(groups);
     expect(await countDocs(admin, `${prefix}-event-*`)).toBe(events);
     expect(await countDocs(admin, `${prefix}-heartbeat-*`)).toBe(reports.length);
+    // Heartbeats carry the sink's counters as they were when each was sent.
+    const heartbeats = await admin.search<Record<string, unknown>>({ index: `${prefix}-heartbeat-*`, size: 10, sort: [{ '@timestamp': 'asc' }] });
+    for (const hit of heartbeats.hits.hits) {
+      expect(hit._source).toMatchObject({ cluster: 'prod', ok: true, groups: 4, partitions: 24, bulk_failures_total: 0, docs_dropped_total: 0, docs_dead_lettered_total: 0, docs_refused_total: 0 });
+      expect(hit._source!.spool_bytes).toBeGreaterThan(0);
+      expect(hit._source!.docs_indexed_total).toBeTypeOf('number');
+    }
 
     // Mappings as declared, on each kind's index.
     for (const kind of DOC_KINDS) {

@@ -118,6 +118,14 @@ describe('documents of a cycle', () => {
     expect(documentId('group', AT, ['a', 'bc'])).not.toBe(documentId('group', AT, ['ab', 'c']));
     // Ids of one instant share their time prefix (better terms-dictionary compression).
     expect(documentId('partition', AT, ['x']).slice(0, 8)).toBe(documentId('group', AT, ['y']).slice(0, 8));
+    // A topic's partitions differ only in the last 4 of 18 bytes; the partition is part of the id.
+    const p3 = Buffer.from(documentId('partition', AT, ['c', 'g', 't'], 3), 'base64url');
+    const p4 = Buffer.from(documentId('partition', AT, ['c', 'g', 't'], 4), 'base64url');
+    expect(p3.subarray(0, 14)).toEqual(p4.subarray(0, 14));
+    expect(p3.readUInt32BE(14)).toBe(3);
+    expect(p3.readUIntBE(0, 6)).toBe(AT);
+    // An ordinal beyond 32 bits is folded into the hash, still distinct.
+    expect(documentId('partition', AT, ['c', 'g', 't'], 2 ** 32)).not.toBe(documentId('partition', AT, ['c', 'g', 't'], 0));
   });
 
   it('names daily indices by the UTC day of the document', () => {
