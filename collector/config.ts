@@ -8,22 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { duration, readSecretFile } from './config-values.ts';
 import { apiConfigSchema } from './http/config.ts';
 import { elasticsearchConfigSchema } from './sinks/elasticsearch-config.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Value types
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration: a number of seconds, or a string such as "500ms", "30s", "5m", "7d". Parsed to milliseconds. */
-export const duration = z
-  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration such as 30s, 5m, 7d')])
-  .transform((value) => {
-    if (typeof value === 'number') return Math.round(value * 1000);
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value)!;
-    return Math.round(Number(match[1]) * DURATION_UNITS[match[2]!]!);
-  });
 
 const hostPort = z
   .string()
@@ -290,11 +280,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 export function readSecret(value: string | undefined, file: string | undefined, key: string): string | undefined {
   if (value !== undefined) return value;
   if (file === undefined) return undefined;
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    throw new ConfigError(`${key}File: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  return readSecretFile(file, `${key}File`, (message) => new ConfigError(message));
 }
 
 /** Every leaf key path of a schema; a record's entries appear under `recordKey` (for docs and their test). */

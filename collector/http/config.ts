@@ -3,19 +3,8 @@
 // variable, e.g. WARREN_API_TOKEN), plus the token lookup that needs more than a schema.
 //
 // This module must not import collector/config.ts: that file embeds this schema.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A duration: a number of seconds, or "500ms", "30s", "5m", "1h". Parsed to milliseconds. */
-const duration = z
-  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration such as 500ms, 30s, 5m')])
-  .transform((value) => {
-    if (typeof value === 'number') return Math.round(value * 1000);
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value)!;
-    return Math.round(Number(match[1]) * DURATION_UNITS[match[2]!]!);
-  });
+import { duration, readSecretFile } from '../config-values.ts';
 
 export const apiTlsSchema = z
   .object({
@@ -68,12 +57,7 @@ export class ApiConfigError extends Error {
 export function resolveToken(config: Pick<ApiConfig, 'token' | 'tokenFile'>): string | undefined {
   if (config.token !== undefined) return config.token;
   if (config.tokenFile === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(config.tokenFile, 'utf8').trim();
-  } catch (error) {
-    throw new ApiConfigError(`api.tokenFile: cannot read ${config.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const text = readSecretFile(config.tokenFile, 'api.tokenFile', (message) => new ApiConfigError(message));
   if (text.length < 16) throw new ApiConfigError(`api.tokenFile: the token in ${config.tokenFile} must have at least 16 characters`);
   return text;
 }

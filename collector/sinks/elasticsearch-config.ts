@@ -4,35 +4,13 @@
 // from files, and a copy of the config that is safe to log.
 //
 // This module must not import collector/config.ts: that file imports this schema.
-import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { byteSize, duration, readSecretFile as readSecretFileWith } from '../config-values.ts';
 import type { DocKind } from '../types.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Value types (same syntax as the rest of Warren's config)
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration: a number of seconds, or "500ms", "30s", "5m", "1h". Parsed to milliseconds. */
-const duration = z
-  .union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 5m')])
-  .transform((value) => {
-    if (typeof value === 'number') return Math.round(value * 1000);
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value)!;
-    return Math.round(Number(match[1]) * DURATION_UNITS[match[2]!]!);
-  });
-
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-/** A size: a number of bytes, or "512kb", "5mb", "1gb" (powers of 1024, like Elasticsearch). */
-const byteSize = z
-  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i, 'expected a size such as 512kb, 5mb, 1gb')])
-  .transform((value) => {
-    if (typeof value === 'number') return value;
-    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)$/i.exec(value)!;
-    return Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!);
-  });
 
 const httpUrl = z.string().superRefine((value, ctx) => {
   let url: URL;
@@ -247,15 +225,7 @@ export function parseElasticsearchConfig(input: unknown, root = 'elasticsearch')
 }
 
 function readSecretFile(file: string, key: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ElasticsearchConfigError(`${key}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  const value = text.trim();
-  if (!value) throw new ElasticsearchConfigError(`${key}: ${file} is empty`);
-  return value;
+  return readSecretFileWith(file, key, (message) => new ElasticsearchConfigError(message));
 }
 
 export type ResolvedAuth = { username: string; password: string } | { apiKey: string } | undefined;
