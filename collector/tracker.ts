@@ -2,7 +2,6 @@
 // judged report (through the pure evaluator) and the events of what changed, and answers read-only queries
 // (StateView) for the HTTP API, the metrics and the CLI. Time comes only from the scrapes.
 import {
-  STATUS_CODE,
   emptyHistory,
   evaluateGroup,
   isNegativeLag,
@@ -61,10 +60,6 @@ interface ClusterState {
   fullCycles: number;
 }
 
-interface Owner {
-  member: MemberInfo;
-}
-
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A fingerprint of a group's committed offsets, to tell when a forgotten group commits again. */
@@ -96,7 +91,7 @@ export class Tracker implements StateView {
       finishedAt: scrape.finishedAt,
       durationMs: scrape.finishedAt - scrape.startedAt,
       errors: scrape.errors,
-      offsetsOutOfRange: scrape.errors.filter((e) => e.message.includes('above 2^53')).length,
+      offsetsOutOfRange: scrape.errors.filter((e) => e.code === 'offset-out-of-range').length,
     };
     if (!scrape.reachable) {
       // Keep the last known state: a cluster that cannot be read tells nothing about its groups.
@@ -165,8 +160,6 @@ export class Tracker implements StateView {
       }
     }
 
-    let partitions = 0;
-    for (const topic of scrape.topics.values()) partitions += topic.partitions;
     const report: CycleReport = {
       ...base,
       ok: true,
@@ -175,7 +168,6 @@ export class Tracker implements StateView {
       partitionCount,
       negativeLagClamped,
     };
-    void partitions;
     state.lastCycle = report;
     state.fullCycles++;
     return { report, events };
@@ -190,12 +182,12 @@ export class Tracker implements StateView {
 
   /** Records this cycle's samples for a group and judges it. */
   #judge(scrape: ClusterScrape, state: ClusterState, name: string, group: GroupState, scraped: ScrapedGroup, at: number) {
-    const owners = new Map<string, Map<number, Owner>>();
+    const owners = new Map<string, Map<number, MemberInfo>>();
     for (const member of scraped.description.members) {
       for (const assignment of member.assignments) {
         let partitions = owners.get(assignment.topic);
         if (!partitions) owners.set(assignment.topic, (partitions = new Map()));
-        for (const p of assignment.partitions) partitions.set(p, { member });
+        for (const p of assignment.partitions) partitions.set(p, member);
       }
     }
     // The partitions of a group: every partition of each topic it has committed on (as Burrow extends the
@@ -239,8 +231,8 @@ export class Tracker implements StateView {
           ringSize: this.#options.intervals,
           brokerOffsets: history.brokerOffsets,
           currentLag: lagOf(knownEnd, committed) ?? 0,
-          owner: owner?.member.host ?? '',
-          clientId: owner?.member.clientId ?? '',
+          owner: owner?.host ?? '',
+          clientId: owner?.clientId ?? '',
           owned: owner !== undefined,
         });
         details.push({
@@ -248,9 +240,9 @@ export class Tracker implements StateView {
           partition: p,
           committed,
           logEnd,
-          memberId: owner?.member.memberId ?? '',
-          host: owner?.member.host ?? '',
-          clientId: owner?.member.clientId ?? '',
+          memberId: owner?.memberId ?? '',
+          host: owner?.host ?? '',
+          clientId: owner?.clientId ?? '',
         });
       }
     }
@@ -386,4 +378,3 @@ function stillForgotten(forgotten: Map<string, string | null>, key: string, comm
   return false;
 }
 
-export { STATUS_CODE };

@@ -51,6 +51,8 @@ export interface ScrapeError {
   cluster: string;
   stage: ScrapeStage;
   message: string;
+  /** Set for errors counted on their own: an offset above 2^53, refused rather than rounded. */
+  code?: 'offset-out-of-range';
   group?: string;
   topic?: string;
   partition?: number;

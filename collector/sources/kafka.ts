@@ -308,6 +308,7 @@ function outOfRange(cluster: string, stage: ScrapeStage, topic: string, partitio
     topic,
     partition,
     ...(group ? { group } : {}),
+    code: 'offset-out-of-range',
     message: `offset ${value} is above 2^53 and cannot be kept exact; refused`,
   };
 }
