@@ -1,14 +1,19 @@
 // scripts/start.ts (`npm start`) for a bounded time on the real broker and Elasticsearch: it starts the Slack
 // inbox, the demo and the collector, writes where to look, the collector's API shows every demo group in its
-// scenario's status, and SIGTERM stops every process it started. (The Elasticsearch documents and Grafana's
-// alert queries over them are checked by the stack test that builds on this one.)
+// scenario's status, the same statuses are in Elasticsearch, the provisioned Grafana alert rules fire for the
+// bad groups and not for the healthy ones, and SIGTERM stops every process it started.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Rule, RuleGroup } from '../../grafana/src/alerting.ts';
+import { evaluateRule } from '../../grafana/src/replay/alerts.ts';
 import { admin, eventually, uniqueName } from '../helpers/kafka.ts';
+import { replayOn } from '../helpers/pipeline.ts';
 import { esUrl, kafkaBrokers } from '../helpers/services.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -48,6 +53,13 @@ const EXPECTED: Record<string, { group: string; partition?: string }> = {
   rewind: { group: 'ERR', partition: 'REWIND' },
 };
 
+const RULES = (parse(readFileSync(join(ROOT, 'grafana/provisioning/alerting/warren-rules.yaml'), 'utf8')) as { groups: RuleGroup[] }).groups.flatMap((g) => g.rules);
+function rule(uid: string): Rule {
+  const found = RULES.find((r) => r.uid === uid);
+  if (!found) throw new Error(`no provisioned rule ${uid}`);
+  return found;
+}
+
 const prefix = uniqueName('itstack');
 const dir = mkdtempSync(join(tmpdir(), 'warren-stack-'));
 afterAll(async () => {
@@ -60,7 +72,7 @@ afterAll(async () => {
 });
 
 describe('npm start (scripts/start.ts) without Docker', () => {
-  it('brings the demo groups to their statuses in the collector API and stops everything on SIGTERM', async () => {
+  it('brings the demo groups to their statuses in the API and Elasticsearch, fires the alert rules for the bad ones, and stops everything on SIGTERM', async () => {
     const [apiPort, inboxPort] = [await freePort(), await freePort()];
     const statusFile = join(dir, 'status.json');
     const child = spawn(
@@ -120,6 +132,47 @@ describe('npm start (scripts/start.ts) without Docker', () => {
       ).catch((error: Error) => {
         throw new Error(`${error.message}\nlast seen: ${JSON.stringify(last)}\n${output.slice(-3000)}`);
       });
+
+      // The same statuses in Elasticsearch, as the sink wrote them (newest group document of each group).
+      const es = new Client({ node: esUrl('es9') });
+      try {
+        await eventually(
+          'the group documents in Elasticsearch to agree with the API',
+          async () => {
+            await es.indices.refresh({ index: `${prefix}-*` });
+            for (const [name, expected] of Object.entries(EXPECTED)) {
+              const found = await es.search<{ status: string }>({
+                index: `${prefix}-group-*`,
+                size: 1,
+                sort: [{ '@timestamp': 'desc' }],
+                query: { term: { group: `${prefix}-${name}` } },
+              });
+              if (found.hits.hits[0]?._source?.status !== expected.group) return false;
+            }
+            return true;
+          },
+          30_000,
+          1000,
+        );
+
+        // Grafana's alert rules, evaluated as Grafana would at the start of the next minute (whose newest
+        // complete minute is the current one): the bad groups fire, the healthy ones do not.
+        const replay = replayOn(es, prefix);
+        const at = Math.floor(Date.now() / 60_000) * 60_000 + 65_000;
+        const firing = async (uid: string) => {
+          const evaluation = await evaluateRule(rule(uid), replay.indexOf, replay.search, at);
+          expect(evaluation.error, uid).toBeNull();
+          return new Set(evaluation.instances.filter((i) => i.state === 'Alerting').map((i) => i.labels.group!.slice(prefix.length + 1)));
+        };
+        const err = await firing('warren-group-err');
+        for (const name of ['stalled', 'stopped', 'rewind']) expect(err.has(name), `ERR rule for ${name}`).toBe(true);
+        for (const name of ['healthy', 'naive', 'threads', 'slow']) expect(err.has(name), `ERR rule for ${name}`).toBe(false);
+        const stopStall = await firing('warren-partition-stop-stall');
+        for (const name of ['stalled', 'stopped']) expect(stopStall.has(name), `STOP/STALL rule for ${name}`).toBe(true);
+        for (const name of ['healthy', 'naive', 'threads', 'slow']) expect(stopStall.has(name), `STOP/STALL rule for ${name}`).toBe(false);
+      } finally {
+        await es.close();
+      }
 
       child.kill('SIGTERM');
       expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 40_000))])).toBe(0);
