@@ -179,9 +179,18 @@ describe('npm start (scripts/start.ts) without Docker', () => {
       expect(output).toContain('Stopped.');
       for (const [name, pid] of Object.entries(status.pids)) expect(alive(pid), `${name} (${pid}) is gone`).toBe(false);
     } finally {
+      // After a failure: let start.ts stop what it started, then make sure nothing it started outlives the test.
       if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        await exited;
+        child.kill('SIGTERM');
+        const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 30_000))]);
+        if (code === 'timeout') {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      if (existsSync(statusFile)) {
+        const { pids } = JSON.parse(readFileSync(statusFile, 'utf8')) as { pids: Record<string, number> };
+        for (const pid of Object.values(pids)) if (alive(pid)) process.kill(pid, 'SIGKILL');
       }
     }
   }, 180_000);
