@@ -352,7 +352,7 @@ export async function start(options: StartOptions): Promise<number> {
   say(`  ${`${p}-stopped`.padEnd(40)}ERR    (partitions STOP: no member left, lag grows)`);
   say(`  ${`${p}-rewind`.padEnd(40)}ERR    (partitions REWIND: offsets moved backwards)`);
   say('');
-  say(`The crash experiment (naive vs safe multi-worker): node demo/experiment.ts --brokers ${kafka}`);
+  say(`The crash experiment (naive vs safe multi-worker): scripts/with-node.sh node demo/experiment.ts --brokers ${kafka}`);
   say(options.duration ? `Stopping by itself in ${options.duration} s (Ctrl-C stops it earlier).` : 'Ctrl-C stops everything.');
 
   if (options.duration) setTimeout(() => void shutdown(`--duration ${options.duration}s`), options.duration * 1000);
