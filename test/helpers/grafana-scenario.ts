@@ -17,9 +17,8 @@ import {
   settingsComponentName,
   sharedCustomComponentName,
 } from '../../elasticsearch/templates.ts';
-import { DATASOURCES } from '../../grafana/src/datasources.ts';
 import type { Msearch } from '../../grafana/src/replay/alerts.ts';
-import { ndjson } from '../../grafana/src/replay/msearch.ts';
+import { replayOn } from './pipeline.ts';
 
 export const CYCLE_MS = 30_000;
 export const CYCLES = 30; // 15 minutes of history
@@ -338,24 +337,7 @@ export async function seed(url: string, scenario: Scenario, name: string, t0 = M
     }
   }
   await client.indices.refresh({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true });
-  const sent: string[] = [];
-  const byUid = new Map(Object.values(DATASOURCES).map((d) => [d.uid, d.index.replace(/^warren-/, `${prefix}-`)]));
-  const indexOf = (uid: string): string => {
-    const index = byUid.get(uid);
-    if (!index) throw new Error(`no provisioned datasource has uid ${uid}`);
-    return index;
-  };
-  const search: Msearch = async (searches) => {
-    const body = ndjson(searches);
-    sent.push(body);
-    const res = (await client.transport.request({
-      method: 'POST',
-      path: '/_msearch',
-      querystring: { max_concurrent_shard_requests: 5 },
-      bulkBody: body,
-    })) as { responses: Record<string, unknown>[] };
-    return res.responses;
-  };
+  const { indexOf, search, sent } = replayOn(client, prefix);
   const cleanup = async (): Promise<void> => {
     const indices = (await client.cat.indices({ index: `${prefix}-*`, format: 'json', h: 'index' })) as { index?: string }[];
     const names = indices.map((i) => i.index).filter((n): n is string => !!n);
