@@ -251,7 +251,9 @@ launch_kafka() {
   local java=$JAVA17_HOME/bin/java
   local -a common=(-Dkafka.logs.dir="$run/logs" "$(kafka_log_opts "$name")" -cp "$libs/*")
   local cid
-  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  # A random base64url id; one that starts with "-" would be read as an option by the format tool.
+  cid=-
+  while [[ $cid == -* ]]; do cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'); done
   local -a scram=()
   if [ "$name" = kafka4 ]; then
     [[ $SASL_PASSWORD =~ [][,\"[:space:]] ]] && die "WARREN_TEST_SASL_PASSWORD must not contain spaces, commas, quotes or brackets"
