@@ -9,7 +9,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ElasticsearchConfigError,
@@ -19,17 +19,13 @@ import {
   type ElasticsearchSink,
 } from '../../collector/sinks/elasticsearch.ts';
 import type { CycleReport } from '../../collector/types.ts';
-import { countDocs, removePrefix } from '../../elasticsearch/admin.ts';
+import { countDocs } from '../../elasticsearch/admin.ts';
 import { sampleReport } from '../../elasticsearch/sample-reports.ts';
+import { SinkRig, capture } from '../helpers/es-sinks.ts';
 import { ES_VERSIONS, esUrl } from '../helpers/services.ts';
 
 const AT = Date.UTC(2026, 10, 25, 12, 0, 0);
 const CLOSED_PORT = 'http://127.0.0.1:1';
-
-function capture(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  return { lines, logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) };
-}
 
 const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
@@ -91,52 +87,28 @@ async function relay(target: string): Promise<{ url: string; cut(): Promise<void
 describe.each(ES_VERSIONS)('Elasticsearch sink faults on %s', (es) => {
   let url: string;
   let admin: Client;
-  const prefixes: string[] = [];
-  const dirs: string[] = [];
-  const sinks: ElasticsearchSink[] = [];
+  const rig = new SinkRig(`wft-${es}`);
 
   beforeAll(async () => {
     url = esUrl(es);
     admin = new Client({ node: url });
     await admin.cluster.health({ wait_for_status: 'yellow', timeout: '60s' });
   });
-  afterEach(async () => {
-    for (const sink of sinks.splice(0)) await sink.close();
-  });
+  afterEach(() => rig.closeAll());
   afterAll(async () => {
-    for (const prefix of prefixes) await removePrefix(admin, prefix);
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await rig.cleanup(admin);
     await admin.close();
   });
 
-  const newPrefix = (name: string) => {
-    const prefix = `wft-${es}-${name}-${Math.random().toString(36).slice(2, 7)}`;
-    prefixes.push(prefix);
-    return prefix;
-  };
-  const newDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'warren-es-faults-'));
-    dirs.push(dir);
-    return dir;
-  };
+  const newPrefix = (name: string) => rig.newPrefix(name);
+  const newDir = () => rig.newDir();
   function sink(prefix: string, logger: Logger, dir: string, extra: ElasticsearchConfigInput = {}): ElasticsearchSink {
-    const config = parseElasticsearchConfig({
-      urls: [url],
-      prefix,
-      flushInterval: '20ms',
-      closeTimeout: '3s',
-      retry: { initialDelay: '50ms', maxDelay: '400ms' },
-      ...extra,
-      spool: { dir, ...extra.spool },
-    });
-    const s = createElasticsearchSink(config, logger);
-    sinks.push(s);
-    return s;
+    return rig.open(
+      { urls: [url], prefix, flushInterval: '20ms', closeTimeout: '3s', retry: { initialDelay: '50ms', maxDelay: '400ms' }, ...extra, spool: { dir, ...extra.spool } },
+      logger,
+    );
   }
-  async function closeSink(s: ElasticsearchSink): Promise<void> {
-    sinks.splice(sinks.indexOf(s), 1);
-    await s.close();
-  }
+  const closeSink = (s: ElasticsearchSink) => rig.close(s);
   /** Documents per @timestamp of a kind, as Elasticsearch has them. */
   async function perCycle(prefix: string, kind: string): Promise<Map<number, number>> {
     await admin.indices.refresh({ index: `${prefix}-${kind}-*` });
@@ -394,46 +366,27 @@ async function startSecureEs(): Promise<SecureEs> {
 describe('Elasticsearch sink auth and TLS (throwaway Elasticsearch 8.19 with security and HTTPS)', () => {
   let es: SecureEs;
   let admin: Client;
-  const dirs: string[] = [];
-  const sinks: ElasticsearchSink[] = [];
+  const rig = new SinkRig('wauth');
 
   beforeAll(async () => {
     es = await startSecureEs();
     admin = new Client({ node: es.url, auth: { username: 'warren', password: es.password }, tls: { ca: readFileSync(es.caFile, 'utf8') } });
   }, 180_000);
-  afterEach(async () => {
-    for (const sink of sinks.splice(0)) await sink.close();
-  });
+  afterEach(() => rig.closeAll());
   afterAll(async () => {
     await admin?.close();
     await es?.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await rig.cleanup();
   });
 
-  const newDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'warren-es-auth-'));
-    dirs.push(dir);
-    return dir;
-  };
+  const newDir = () => rig.newDir();
   function sink(logger: Logger, dir: string, extra: ElasticsearchConfigInput): ElasticsearchSink {
-    const config = parseElasticsearchConfig({
-      urls: [es.url],
-      prefix: 'auth',
-      tls: { caFile: es.caFile },
-      flushInterval: '20ms',
-      closeTimeout: '2s',
-      retry: { initialDelay: '50ms', maxDelay: '300ms' },
-      spool: { dir },
-      ...extra,
-    });
-    const s = createElasticsearchSink(config, logger);
-    sinks.push(s);
-    return s;
+    return rig.open(
+      { urls: [es.url], prefix: 'auth', tls: { caFile: es.caFile }, flushInterval: '20ms', closeTimeout: '2s', retry: { initialDelay: '50ms', maxDelay: '300ms' }, spool: { dir }, ...extra },
+      logger,
+    );
   }
-  async function closeSink(s: ElasticsearchSink): Promise<void> {
-    sinks.splice(sinks.indexOf(s), 1);
-    await s.close();
-  }
+  const closeSink = (s: ElasticsearchSink) => rig.close(s);
 
   it('reports wrong credentials clearly, keeps the documents, never logs a secret, and sends them once fixed', async () => {
     const dir = newDir();
@@ -487,9 +440,7 @@ describe('Elasticsearch sink auth and TLS (throwaway Elasticsearch 8.19 with sec
 
   it('needs the custom CA: without it the TLS failure is reported and documents wait in the spool', async () => {
     const { logger } = capture();
-    const config = parseElasticsearchConfig({ urls: [es.url], prefix: 'noca', spool: { dir: newDir() }, auth: { username: 'warren', password: es.password }, closeTimeout: '1s', retry: { initialDelay: '50ms', maxDelay: '300ms' } });
-    const s = createElasticsearchSink(config, logger);
-    sinks.push(s);
+    const s = rig.open({ urls: [es.url], prefix: 'noca', spool: { dir: newDir() }, auth: { username: 'warren', password: es.password }, closeTimeout: '1s', retry: { initialDelay: '50ms', maxDelay: '300ms' } }, logger);
     s.write(cycleReport(3), []);
     await until('the TLS failure', () => s.stats().state === 'unreachable');
     expect(s.stats().lastError).toMatch(/certificate|self[- ]signed/i);

@@ -1,75 +1,47 @@
 // The Elasticsearch sink against real Elasticsearch 8.19 and 9.x: templates (installed once, upgraded, never
 // clobbering the user's), documents and their mappings, a Grafana-style date_histogram + terms + max query,
 // exact big offsets, per-item 429 retries, the dead-letter file, and retention.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createElasticsearchSink, parseElasticsearchConfig, type ElasticsearchConfigInput, type ElasticsearchSink } from '../../collector/sinks/elasticsearch.ts';
+import type { ElasticsearchConfigInput, ElasticsearchSink } from '../../collector/sinks/elasticsearch.ts';
 import { indexName } from '../../collector/sinks/documents.ts';
 import type { CycleReport, PartitionDoc } from '../../collector/types.ts';
-import { countDocs, listIndices, removePrefix } from '../../elasticsearch/admin.ts';
+import { countDocs, listIndices } from '../../elasticsearch/admin.ts';
 import { DOC_KINDS, TEMPLATE_VERSION, installTemplates, mappingOf } from '../../elasticsearch/templates.ts';
 import { sampleReport, statusChange } from '../../elasticsearch/sample-reports.ts';
+import { SinkRig, capture } from '../helpers/es-sinks.ts';
 import { ES_VERSIONS, esUrl } from '../helpers/services.ts';
 
 const AT = Date.UTC(2026, 10, 25, 12, 0, 0);
 const BIG = 5_000_000_007;
 
-function capture(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  return { lines, logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) };
-}
-
 describe.each(ES_VERSIONS)('Elasticsearch sink on %s', (es) => {
   let url: string;
   let admin: Client;
-  const prefixes: string[] = [];
-  const dirs: string[] = [];
-  const sinks: ElasticsearchSink[] = [];
+  const rig = new SinkRig(`wit-${es}`);
 
   beforeAll(async () => {
     url = esUrl(es);
     admin = new Client({ node: url });
     await admin.cluster.health({ wait_for_status: 'yellow', timeout: '60s' });
   });
-  afterEach(async () => {
-    for (const sink of sinks.splice(0)) await sink.close();
-  });
+  afterEach(() => rig.closeAll());
   afterAll(async () => {
-    for (const prefix of prefixes) await removePrefix(admin, prefix);
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await rig.cleanup(admin);
     await admin.close();
   });
 
-  function newPrefix(name: string): string {
-    const prefix = `wit-${es}-${name}-${Math.random().toString(36).slice(2, 7)}`;
-    prefixes.push(prefix);
-    return prefix;
-  }
-
+  const newPrefix = (name: string) => rig.newPrefix(name);
   function sink(prefix: string, logger: Logger, extra: ElasticsearchConfigInput = {}, dir?: string): ElasticsearchSink {
-    const spoolDir = dir ?? mkdtempSync(join(tmpdir(), 'warren-es-spool-'));
-    if (!dir) dirs.push(spoolDir);
-    const config = parseElasticsearchConfig({
-      urls: [url],
-      prefix,
-      flushInterval: '20ms',
-      retry: { initialDelay: '50ms', maxDelay: '400ms' },
-      ...extra,
-      spool: { dir: spoolDir, ...extra.spool },
-    });
-    const s = createElasticsearchSink(config, logger);
-    sinks.push(s);
-    return s;
+    return rig.open(
+      { urls: [url], prefix, flushInterval: '20ms', retry: { initialDelay: '50ms', maxDelay: '400ms' }, ...extra, spool: { dir: dir ?? rig.newDir(), ...extra.spool } },
+      logger,
+    );
   }
-
-  async function closeSink(s: ElasticsearchSink): Promise<void> {
-    sinks.splice(sinks.indexOf(s), 1);
-    await s.close();
-  }
+  const closeSink = (s: ElasticsearchSink) => rig.close(s);
 
   it('installs its templates once, upgrades its own, and never overwrites the user’s', async () => {
     const prefix = newPrefix('tpl');
