@@ -102,8 +102,10 @@ export class Collector {
     for (const event of events) {
       if (event.kind === 'status-change') {
         this.#logger.info({ cluster: event.cluster, group: event.group, from: event.from, to: event.to, reason: event.reason }, `group ${event.group} ${event.from} -> ${event.to}`);
-      } else {
+      } else if (event.kind === 'group-gone') {
         this.#logger.info({ cluster: event.cluster, group: event.group, why: event.why }, `group ${event.group} ${event.why}`);
+      } else {
+        this.#logger.info({ cluster: event.cluster, group: event.group, kind: event.kind }, `group ${event.group} ${event.kind}`);
       }
     }
     this.#logger.info(fields, 'cycle');

@@ -78,6 +78,11 @@ export const clusterSchema = z
     connectTimeout: duration.prefault(5),
     tls: tlsSchema.prefault({}),
     sasl: saslSchema.optional(),
+    /**
+     * Exact lag in time for the groups whose name matches this regex: each cycle reads the timestamp of the
+     * record at every committed offset (one small fetch per partition). Others get the estimate.
+     */
+    exactTimeLagGroups: regex.optional(),
   })
   .strict();
 
@@ -95,6 +100,15 @@ export const collectorSchema = z
     minimumComplete: z.number().min(0).max(1).default(0),
     /** STOP/STALL need at least this long without progress (default: two intervals). 0 is Burrow's rule. */
     stopAfter: duration.optional(),
+    /**
+     * While a group rebalances (members joining or leaving, a rolling restart), a status worse than the one
+     * shown before is held back for this long. 0 turns the hold off.
+     */
+    rebalanceGrace: duration.prefault(60),
+    /** Log-end points kept per topic-partition to estimate lag in time (idle spells take two points). */
+    logEndHistory: z.number().int().min(4).max(10_000).default(120),
+    /** Rebalance, deploy and status events kept per group for the API (`/events`). */
+    eventsPerGroup: z.number().int().min(0).max(10_000).default(50),
   })
   .strict();
 

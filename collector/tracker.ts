@@ -240,6 +240,7 @@ export class Tracker implements StateView {
           partition: p,
           committed,
           logEnd,
+          logStart: null,
           memberId: owner?.memberId ?? '',
           host: owner?.host ?? '',
           clientId: owner?.clientId ?? '',
@@ -254,7 +255,9 @@ export class Tracker implements StateView {
       state: scraped.description.state,
       groupType: scraped.description.groupType,
       memberCount: scraped.description.members.length,
+      epoch: scraped.description.epoch,
       result,
+      rebalance: { kind: 'stable' },
       details,
     };
     return { report, clamped };
@@ -336,6 +339,10 @@ export class Tracker implements StateView {
   ready(): boolean {
     for (const state of this.#clusters.values()) if (state.fullCycles === 0) return false;
     return true;
+  }
+
+  groupEvents(cluster: string, group: string): readonly WarrenEvent[] | undefined {
+    return this.#clusters.get(cluster)?.groups.has(group) ? [] : undefined;
   }
 
   deleteGroup(cluster: string, group: string, topic?: string): void {

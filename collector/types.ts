@@ -4,6 +4,9 @@ import type {
   GroupResult,
   GroupStatusName,
   OffsetEntry,
+  RebalanceHold,
+  TimeLag,
+  Trend,
   PartitionReason,
   PartitionStatusName,
 } from '../evaluator/index.ts';
@@ -45,7 +48,7 @@ export interface GroupDescription {
   members: MemberInfo[];
 }
 
-export type ScrapeStage = 'connect' | 'metadata' | 'list-groups' | 'describe-groups' | 'offset-fetch' | 'list-offsets';
+export type ScrapeStage = 'connect' | 'metadata' | 'list-groups' | 'describe-groups' | 'offset-fetch' | 'list-offsets' | 'record-time';
 
 export interface ScrapeError {
   cluster: string;
@@ -66,6 +69,13 @@ export interface ClusterScrape {
   topics: Map<string, TopicMetadata>;
   /** Log-end offset per topic, indexed by partition; null when it could not be read. */
   logEnd: Map<string, (number | null)[]>;
+  /** Log-start offset per topic (the oldest offset retention kept), indexed by partition; null when unknown. */
+  logStart?: Map<string, (number | null)[]>;
+  /**
+   * Exact mode: when the record at a group's committed offset was produced (its timestamp, ms), for the groups
+   * configured for it: group → topic → partition → time. Absent where it could not be read (no record there yet).
+   */
+  recordTimes?: Map<string, Map<string, Map<number, number>>>;
   groups: Map<string, ScrapedGroup>;
   errors: ScrapeError[];
   /** Whether the cluster answered at all (metadata read); false means everything else is empty. */
@@ -87,6 +97,7 @@ export interface PartitionDetail {
   partition: number;
   committed: number | null;
   logEnd: number | null;
+  logStart: number | null;
   memberId: string;
   host: string;
   clientId: string;
@@ -99,8 +110,15 @@ export interface GroupReport {
   state: string;
   groupType: GroupType;
   memberCount: number;
-  /** The evaluator's judgement; partitions sorted by topic, then partition. */
+  /** Generation (classic groups: -1, DescribeGroups does not tell it) or group epoch (KIP-848). */
+  epoch: number;
+  /**
+   * The evaluator's judgement; partitions sorted by topic, then partition. While the group rebalances within
+   * the grace period, `result.status` is the held status (see `rebalance`), the partitions keep their verdicts.
+   */
   result: GroupResult;
+  /** Whether the status is held back because the group is rebalancing. */
+  rebalance: RebalanceHold;
   details: PartitionDetail[];
 }
 
@@ -121,8 +139,60 @@ export interface CycleReport {
   offsetsOutOfRange: number;
 }
 
-/** Events are discriminated on `kind`; rebalance and deploy markers join later. */
-export type WarrenEvent = StatusChangeEvent | GroupGoneEvent;
+/** Events are discriminated on `kind`. */
+export type WarrenEvent = StatusChangeEvent | GroupGoneEvent | RebalanceEvent | DeployEvent;
+
+/** A member as events name it. */
+export interface MemberRef {
+  memberId: string;
+  clientId: string;
+  host: string;
+  instanceId: string | null;
+}
+
+/** A partition's position at the moment of an event: what was committed then (null: nothing) and the log end. */
+export interface OffsetMark {
+  topic: string;
+  partition: number;
+  committed: number | null;
+  logEnd: number | null;
+}
+
+/**
+ * The membership of a group changed since the last cycle: members joined or left, the epoch (KIP-848) moved,
+ * or the group entered a rebalancing state. Carries every partition's committed offset at that moment, so data
+ * handled before and after the change can be told apart (the seed's "log the offsets at deploy time").
+ */
+export interface RebalanceEvent {
+  kind: 'rebalance';
+  cluster: string;
+  group: string;
+  at: number;
+  previousState: string;
+  state: string;
+  previousEpoch: number;
+  epoch: number;
+  joined: MemberRef[];
+  left: MemberRef[];
+  memberCount: number;
+  offsets: OffsetMark[];
+}
+
+/**
+ * A new version of the consumer is being rolled out: the set of client ids (or of client hosts) of the group's
+ * members changed while the group had members before and after. Emitted alongside the rebalance event.
+ */
+export interface DeployEvent {
+  kind: 'deploy';
+  cluster: string;
+  group: string;
+  at: number;
+  clientIdsBefore: string[];
+  clientIds: string[];
+  hostsBefore: string[];
+  hosts: string[];
+  offsets: OffsetMark[];
+}
 
 export interface StatusChangeEvent {
   kind: 'status-change';
@@ -185,6 +255,8 @@ export interface StateView {
   ready(): boolean;
   /** Forget a group (or one topic of it) until it commits again. */
   deleteGroup(cluster: string, group: string, topic?: string): void;
+  /** The group's recent rebalance, deploy and status events, oldest first (bounded); undefined for an unknown group. */
+  groupEvents(cluster: string, group: string): readonly WarrenEvent[] | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -73,12 +73,12 @@ export function sampleReport(options: SampleOptions): CycleReport {
           clientId: `client-${group}`,
           owned: true,
         });
-        details.push({ topic, partition: p, committed, logEnd: committed + lag, memberId: `${member}-6b1f0c2e-8d4a-4f55-9a3e-0c2d${String(g).padStart(8, '0')}`, host: `/10.0.${g % 250}.${p % 3}`, clientId: `client-${group}` });
+        details.push({ topic, partition: p, committed, logEnd: committed + lag, logStart: 0, memberId: `${member}-6b1f0c2e-8d4a-4f55-9a3e-0c2d${String(g).padStart(8, '0')}`, host: `/10.0.${g % 250}.${p % 3}`, clientId: `client-${group}` });
         partitionCount++;
       }
     }
     const result = evaluateGroup(options.cluster, group, inputs, options.at);
-    groups.push({ cluster: options.cluster, group, observedAt: options.at, state: 'Stable', groupType: 'classic', memberCount: 3, result, details });
+    groups.push({ cluster: options.cluster, group, observedAt: options.at, state: 'Stable', groupType: 'classic', memberCount: 3, epoch: -1, result, rebalance: { kind: 'stable' }, details });
   }
   return {
     cluster: options.cluster,

@@ -1,7 +1,10 @@
 // Judging a partition and a group (burrow-spec.md §2.1, §2.2). Pure: `nowMs` is an argument.
 import { judgeWindow, lagWithinAllowed } from './rules.ts';
 import { STATUS_CODE, groupStatusOf } from './status.ts';
-import type { GroupResult, PartitionInput, PartitionResult, PartitionVerdict, RuleConfig } from './types.ts';
+import type { GroupResult, PartitionInput, PartitionResult, PartitionVerdict, RuleConfig, TimeLag, Trend } from './types.ts';
+
+const UNKNOWN_TIME_LAG: TimeLag = Object.freeze({ kind: 'unknown', why: 'no-history' }) as TimeLag;
+const UNKNOWN_TREND: Trend = Object.freeze({ kind: 'unknown' }) as Trend;
 
 export const DEFAULT_RULES: Readonly<RuleConfig> = Object.freeze({ allowedLag: 0, minimumComplete: 0 });
 
@@ -30,12 +33,14 @@ export function evaluatePartition(p: PartitionInput, nowMs: number, rules: RuleC
     end: n === 0 ? null : window[n - 1]!,
     currentLag: p.currentLag,
     complete,
+    timeLag: UNKNOWN_TIME_LAG,
+    trend: UNKNOWN_TREND,
   } as PartitionResult;
 }
 
 /** The NOTFOUND result: an unknown or expired group (burrow-spec.md §2.4). */
 export function notFound(cluster: string, group: string): GroupResult {
-  return { cluster, group, status: 'NOTFOUND', complete: 1, partitions: [], partitionCount: 0, maxlag: null, totallag: 0 };
+  return { cluster, group, status: 'NOTFOUND', complete: 1, partitions: [], partitionCount: 0, maxlag: null, totallag: 0, maxTimeLagMs: null, maxTimeLag: null, trend: UNKNOWN_TREND };
 }
 
 /**
@@ -78,6 +83,9 @@ export function evaluateGroup(
     partitionCount,
     maxlag,
     totallag,
+    maxTimeLagMs: null,
+    maxTimeLag: null,
+    trend: UNKNOWN_TREND,
   };
 }
 

@@ -42,7 +42,74 @@ export interface PartitionInput {
    * nobody owns it, and STALL (the consumer is alive but makes no progress) when somebody does.
    */
   owned: boolean;
+  /**
+   * For lag in time (optional: without it `timeLag` is `unknown`). The committed offset now (null: no commit),
+   * the log-end history of the topic-partition (shared by every group reading it), the log-start offset now
+   * (null: not read), and, in exact mode, when the record at the committed offset was produced (ms).
+   */
+  committed?: number | null;
+  logEnds?: LogEndHistory;
+  logStart?: number | null;
+  exactProducedAt?: number | null;
 }
+
+/**
+ * The log-end offsets of one topic-partition and the times Warren saw them, oldest first, as parallel arrays
+ * (`offsets[i]` was the log end at `times[i]`). Offsets never decrease. A run of cycles where the log end did
+ * not move keeps two points, when the run started and when it was last seen, so a burst after an idle spell is
+ * placed at the right time. Bounded: when full, the point whose removal changes the curve least goes.
+ */
+export interface LogEndHistory {
+  offsets: number[];
+  times: number[];
+}
+
+/**
+ * How far behind in time the committed offset is: now − the time the record at the committed offset was
+ * produced (the log end passed it). A discriminated union on `kind`:
+ * - `caught-up`: the committed offset is at the log end; 0.
+ * - `interpolated`: the log end passed the committed offset between two points of the history.
+ * - `extrapolated`: the committed offset is older than the history; `ms` extends the history's average rate
+ *   backwards and is never below `atLeastMs` (now − the oldest point), which is certain.
+ * - `exact`: the producer's timestamp of the record at the committed offset, read from Kafka.
+ * - `unknown`: no commit, or no log-end history yet.
+ */
+export type TimeLag =
+  | { kind: 'caught-up'; ms: 0 }
+  | { kind: 'interpolated'; ms: number; producedAt: number }
+  | { kind: 'extrapolated'; ms: number; atLeastMs: number }
+  | { kind: 'exact'; ms: number; producedAt: number }
+  | { kind: 'unknown'; why: 'no-commit' | 'no-history' };
+
+/**
+ * Where the lag is heading: velocity is the change of the lag in messages per second over `spanMs` (from the
+ * window's first entry to now): positive, the consumer falls behind; negative, it catches up.
+ * - `catching-up`: at this pace the lag reaches 0 in `catchUpMs`.
+ * - `falling-behind`: `dataLossMs` is when the committed offset would fall behind the log start (retention
+ *   deletes unread records) at this pace; null when the log start is unknown.
+ * - `steady`: velocity 0 (within rounding).
+ * - `unknown`: no entry in the window, or a span of 0.
+ */
+export type Trend =
+  | { kind: 'steady'; velocity: number; spanMs: number }
+  | { kind: 'catching-up'; velocity: number; spanMs: number; catchUpMs: number }
+  | { kind: 'falling-behind'; velocity: number; spanMs: number; dataLossMs: number | null }
+  | { kind: 'unknown' };
+
+/**
+ * Holding a group's status while it rebalances (Warren): members come and go during a rebalance or a rolling
+ * restart, partitions are briefly unowned and commits pause; a status worse than the one shown before is held
+ * back for the grace period.
+ * - `stable`: not rebalancing; the judged status is shown.
+ * - `holding`: rebalancing since `since`; `judged` (worse than `held`) is held back and `held` shown.
+ * - `rebalancing`: rebalancing since `since`, but the judged status is not worse; it is shown.
+ * - `grace-expired`: rebalancing for longer than the grace period; the judged status is shown.
+ */
+export type RebalanceHold =
+  | { kind: 'stable' }
+  | { kind: 'holding'; since: number; held: GroupStatusName; judged: GroupStatusName }
+  | { kind: 'rebalancing'; since: number }
+  | { kind: 'grace-expired'; since: number; judged: GroupStatusName };
 
 export interface RuleConfig {
   /** A lag at or below this counts as zero (Burrow's `allowed-lag`). */
@@ -102,6 +169,8 @@ export type PartitionResult = PartitionVerdict & {
   end: OffsetEntry | null;
   currentLag: number;
   complete: number;
+  timeLag: TimeLag;
+  trend: Trend;
 };
 
 /** Fields every group result has. */
@@ -113,11 +182,19 @@ interface GroupResultBase {
   partitionCount: number;
   maxlag: PartitionResult | null;
   totallag: number;
+  /** The largest known time lag of the group's partitions (ms), and the partition it is on; null when none is known. */
+  maxTimeLagMs: number | null;
+  maxTimeLag: PartitionResult | null;
+  /**
+   * The group's trend: velocities summed over the partitions with a known trend; catch-up time is total lag over
+   * the summed velocity; data-loss time is the smallest of the partitions'.
+   */
+  trend: Trend;
 }
 
 /** The judgement of a group: NOTFOUND (unknown or expired) or the worst partition, capped at ERR. */
 export type GroupResult =
-  | (GroupResultBase & { status: 'NOTFOUND'; partitions: []; partitionCount: 0; maxlag: null; totallag: 0 })
+  | (GroupResultBase & { status: 'NOTFOUND'; partitions: []; partitionCount: 0; maxlag: null; totallag: 0; maxTimeLagMs: null; maxTimeLag: null })
   | (GroupResultBase & {
       status: 'OK' | 'WARN' | 'ERR';
       /** The partition that decided the group's status (the first worst one), or null when all are OK. */

@@ -181,8 +181,8 @@ export function eventDoc(event: WarrenEvent): EventDoc {
     to_code: null,
     topic: null,
     partition: null,
-    reason: event.why,
-    message: `group ${event.group}: gone (${event.why})`,
+    reason: event.kind === 'group-gone' ? event.why : event.kind,
+    message: event.kind === 'group-gone' ? `group ${event.group}: gone (${event.why})` : `group ${event.group}: ${event.kind}`,
   };
 }
 
@@ -286,7 +286,7 @@ export class DocumentBuilder {
       add('group', group.observedAt, [report.cluster, group.group], groupDoc(group), `${report.cluster}/${group.group}`);
     }
     for (const event of events) {
-      const key = event.kind === 'status-change' ? [event.cluster, event.group, event.kind, event.from, event.to] : [event.cluster, event.group, event.kind, event.why];
+      const key = event.kind === 'status-change' ? [event.cluster, event.group, event.kind, event.from, event.to] : event.kind === 'group-gone' ? [event.cluster, event.group, event.kind, event.why] : [event.cluster, event.group, event.kind];
       add('event', event.at, key, eventDoc(event), `${event.cluster}/${event.group} ${event.kind}`);
     }
     add('heartbeat', report.finishedAt, [report.cluster], heartbeatDoc(report), `${report.cluster} heartbeat`);

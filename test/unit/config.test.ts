@@ -17,9 +17,18 @@ function error(fn: () => unknown): string {
 }
 
 describe('config', () => {
-  it('fills defaults: interval 30 s, 10 intervals, 7 days expiry, Burrow rule defaults', () => {
+  it('fills defaults: interval 30 s, 10 intervals, 7 days expiry, Burrow rule defaults, 60 s rebalance grace', () => {
     const config = parseConfig(minimal, 'test.yaml', {});
-    expect(config.collector).toEqual({ interval: 30_000, intervals: 10, expireGroup: 604_800_000, allowedLag: 0, minimumComplete: 0 });
+    expect(config.collector).toEqual({
+      interval: 30_000,
+      intervals: 10,
+      expireGroup: 604_800_000,
+      allowedLag: 0,
+      minimumComplete: 0,
+      rebalanceGrace: 60_000,
+      logEndHistory: 120,
+      eventsPerGroup: 50,
+    });
     expect(config.collector.stopAfter).toBeUndefined();
     expect(config.clusters.prod!.clientId).toBe('warren');
     expect(config.clusters.prod!.requestTimeout).toBe(10_000);

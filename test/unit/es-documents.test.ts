@@ -30,13 +30,15 @@ function handMadeReport(): CycleReport {
     state: 'Stable',
     groupType: 'classic',
     memberCount: 2,
+    epoch: -1,
     result,
+    rebalance: { kind: 'stable' },
     details: [
-      { topic: 'orders', partition: 0, committed: 1090, logEnd: 1090, memberId: 'm-1', host: '/10.0.0.1', clientId: 'app' },
-      { topic: 'orders', partition: 1, committed: 5_000_000_007, logEnd: 5_000_000_907, memberId: 'm-2', host: '/10.0.0.2', clientId: 'app' },
+      { topic: 'orders', partition: 0, committed: 1090, logEnd: 1090, logStart: 0, memberId: 'm-1', host: '/10.0.0.1', clientId: 'app' },
+      { topic: 'orders', partition: 1, committed: 5_000_000_007, logEnd: 5_000_000_907, logStart: 0, memberId: 'm-2', host: '/10.0.0.2', clientId: 'app' },
     ],
   };
-  const gone: GroupReport = { cluster: 'prod', group: 'old', observedAt: AT, state: 'Dead', groupType: 'classic', memberCount: 0, result: notFound('prod', 'old'), details: [] };
+  const gone: GroupReport = { cluster: 'prod', group: 'old', observedAt: AT, state: 'Dead', groupType: 'classic', memberCount: 0, epoch: -1, result: notFound('prod', 'old'), rebalance: { kind: 'stable' }, details: [] };
   return {
     cluster: 'prod',
     startedAt: AT,

@@ -505,6 +505,9 @@ describe('notFound, STATUS_CODE, groupStatusOf', () => {
       partitionCount: 0,
       maxlag: null,
       totallag: 0,
+      maxTimeLagMs: null,
+      maxTimeLag: null,
+      trend: { kind: 'unknown' },
     });
     const nf = notFound('prod', 'ghost');
     expect(onlyProblems(nf)).toBe(nf);
@@ -555,6 +558,9 @@ describe('evaluateGroup', () => {
       partitionCount: 0,
       maxlag: null,
       totallag: 0,
+      maxTimeLagMs: null,
+      maxTimeLag: null,
+      trend: { kind: 'unknown' },
     });
   });
 
