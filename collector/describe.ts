@@ -34,7 +34,7 @@ export function describeRows(report: GroupReport): DescribeRow[] {
   });
 }
 
-const COLUMNS: [string, (row: DescribeRow) => string][] = [
+const COLUMNS: readonly Column<DescribeRow>[] = [
   ['GROUP', (r) => r.group],
   ['TOPIC', (r) => r.topic],
   ['PARTITION', (r) => String(r.partition)],
@@ -47,11 +47,22 @@ const COLUMNS: [string, (row: DescribeRow) => string][] = [
   ['STATUS', (r) => r.status],
 ];
 
+/** A column of a text table: its title and how a row shows in it. */
+export type Column<T> = readonly [title: string, cell: (row: T) => string];
+
 /** A table like kafka-consumer-groups.sh prints: columns padded to their widest cell. */
-export function formatTable(rows: readonly DescribeRow[]): string {
-  const cells = [COLUMNS.map(([title]) => title), ...rows.map((row) => COLUMNS.map(([, get]) => get(row)))];
-  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
+export function formatColumns<T>(columns: readonly Column<T>[], rows: readonly T[]): string {
+  const cells = [columns.map(([title]) => title), ...rows.map((row) => columns.map(([, get]) => get(row)))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]!.length)));
   return cells.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]! + 1))).join(' ').trimEnd()).join('\n');
+}
+
+/** An offset or lag as the tables show it: `-` when unknown. */
+export const numberCell = (value: number | null): string => (value === null ? '-' : String(value));
+
+/** `warren describe`'s table. */
+export function formatTable(rows: readonly DescribeRow[]): string {
+  return formatColumns(COLUMNS, rows);
 }
 
 /** The machine form: the group's status and every row. */
