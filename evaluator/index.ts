@@ -11,6 +11,7 @@ export {
   exactTimeLag,
   recordLogEnd,
 } from './time-lag.ts';
+export { STEADY_VELOCITY, TREND_UNKNOWN, groupTrend, partitionTrend } from './trend.ts';
 export { holdDuringRebalance, shownStatus, type RebalanceHoldInput } from './grace.ts';
 export { DEFAULT_RULES, evaluateGroup, evaluatePartition, notFound, onlyProblems } from './evaluate.ts';
 export {
