@@ -1,14 +1,18 @@
 // Judging a partition and a group (burrow-spec.md §2.1, §2.2). Pure: `nowMs` is an argument.
 import { judgeWindow, lagWithinAllowed } from './rules.ts';
 import { STATUS_CODE, groupStatusOf } from './status.ts';
-import type { GroupResult, PartitionInput, PartitionResult, PartitionVerdict, RuleConfig, TimeLag, Trend } from './types.ts';
-
-const UNKNOWN_TIME_LAG: TimeLag = Object.freeze({ kind: 'unknown', why: 'no-history' }) as TimeLag;
-const UNKNOWN_TREND: Trend = Object.freeze({ kind: 'unknown' }) as Trend;
+import { TIME_LAG_CAUGHT_UP, TIME_LAG_NO_HISTORY, estimateTimeLag, exactTimeLag } from './time-lag.ts';
+import { TREND_UNKNOWN, groupTrend, partitionTrend } from './trend.ts';
+import type { GroupResult, PartitionInput, PartitionResult, PartitionVerdict, RuleConfig, TimeLag } from './types.ts';
 
 export const DEFAULT_RULES: Readonly<RuleConfig> = Object.freeze({ allowedLag: 0, minimumComplete: 0 });
 
-/** The verdict on one partition, with Burrow's `complete`, `start`, `end` and `current_lag`. */
+/**
+ * The verdict on one partition, with Burrow's `complete`, `start`, `end` and `current_lag`, and Warren's lag in
+ * time and trend. The committed offset is `p.committed`, else the newest window entry's, else unknown.
+ * Time lag: exact mode (`exactProducedAt` given) → `exact` (`caught-up` at lag 0); lag 0 with a known committed
+ * offset → `caught-up`; no `logEnds` → unknown `no-history`; else the estimate from the log-end history.
+ */
 export function evaluatePartition(p: PartitionInput, nowMs: number, rules: RuleConfig = DEFAULT_RULES): PartitionResult {
   const window = p.offsets;
   const n = window.length;
@@ -23,6 +27,14 @@ export function evaluatePartition(p: PartitionInput, nowMs: number, rules: RuleC
   } else {
     verdict = judgeWindow(window, p.brokerOffsets, nowMs, rules.allowedLag, p.owned ? p.owner : null, rules.minSilenceMs ?? 0);
   }
+  const currentLag = p.currentLag;
+  const committed = p.committed ?? (n === 0 ? null : window[n - 1]!.offset);
+  const exactProducedAt = p.exactProducedAt;
+  let timeLag: TimeLag;
+  if (typeof exactProducedAt === 'number') timeLag = currentLag === 0 ? TIME_LAG_CAUGHT_UP : exactTimeLag(exactProducedAt, nowMs);
+  else if (currentLag === 0 && committed !== null) timeLag = TIME_LAG_CAUGHT_UP;
+  else if (p.logEnds === undefined) timeLag = TIME_LAG_NO_HISTORY;
+  else timeLag = estimateTimeLag(p.logEnds, committed, nowMs);
   return {
     ...verdict,
     topic: p.topic,
@@ -31,21 +43,22 @@ export function evaluatePartition(p: PartitionInput, nowMs: number, rules: RuleC
     clientId: p.clientId,
     start: n === 0 ? null : window[0]!,
     end: n === 0 ? null : window[n - 1]!,
-    currentLag: p.currentLag,
+    currentLag,
     complete,
-    timeLag: UNKNOWN_TIME_LAG,
-    trend: UNKNOWN_TREND,
+    timeLag,
+    trend: partitionTrend(window, currentLag, p.logStart ?? null, committed, nowMs),
   } as PartitionResult;
 }
 
 /** The NOTFOUND result: an unknown or expired group (burrow-spec.md §2.4). */
 export function notFound(cluster: string, group: string): GroupResult {
-  return { cluster, group, status: 'NOTFOUND', complete: 1, partitions: [], partitionCount: 0, maxlag: null, totallag: 0, maxTimeLagMs: null, maxTimeLag: null, trend: UNKNOWN_TREND };
+  return { cluster, group, status: 'NOTFOUND', complete: 1, partitions: [], partitionCount: 0, maxlag: null, totallag: 0, maxTimeLagMs: null, maxTimeLag: null, trend: TREND_UNKNOWN };
 }
 
 /**
  * A group's status from its partitions: the worst partition (STOP, STALL, REWIND shown as ERR), total lag,
- * the partition with the most lag, and the share of partitions whose window is full.
+ * the partition with the most lag, and the share of partitions whose window is full; Warren's largest known
+ * lag in time (the first partition wins ties; unknown ones are left out) and the group's trend.
  * Partitions are judged in the order given; callers sort them (topic, then partition) so that ties in
  * `maxlag` and `worst` always go to the same partition.
  */
@@ -62,6 +75,8 @@ export function evaluateGroup(
   let maxlag: PartitionResult | null = null;
   let totallag = 0;
   let full = 0;
+  let maxTimeLag: PartitionResult | null = null;
+  let maxTimeLagMs = -1;
   for (let i = 0; i < inputs.length; i++) {
     const result = evaluatePartition(inputs[i]!, nowMs, rules);
     partitions[i] = result;
@@ -71,6 +86,11 @@ export function evaluateGroup(
     if (STATUS_CODE[asGroup] > STATUS_CODE[status]) status = asGroup;
     if (maxlag === null || result.currentLag > maxlag.currentLag) maxlag = result;
     if (result.complete === 1) full++;
+    const timeLag = result.timeLag;
+    if (timeLag.kind !== 'unknown' && timeLag.ms > maxTimeLagMs) {
+      maxTimeLagMs = timeLag.ms;
+      maxTimeLag = result;
+    }
   }
   const partitionCount = inputs.length;
   return {
@@ -83,9 +103,9 @@ export function evaluateGroup(
     partitionCount,
     maxlag,
     totallag,
-    maxTimeLagMs: null,
-    maxTimeLag: null,
-    trend: UNKNOWN_TREND,
+    maxTimeLagMs: maxTimeLag === null ? null : maxTimeLagMs,
+    maxTimeLag,
+    trend: groupTrend(partitions),
   };
 }
 

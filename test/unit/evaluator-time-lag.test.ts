@@ -1,8 +1,8 @@
 // Lag in time (issue 7): the log-end history and the estimate, on known offset/time series.
 // Times in the examples are in seconds (S) and the evaluator works in ms.
 import { describe, expect, it } from 'vitest';
-import { emptyLogEnds, estimateTimeLag, exactTimeLag, recordLogEnd } from '../../evaluator/index.ts';
-import type { LogEndHistory } from '../../evaluator/index.ts';
+import { emptyLogEnds, estimateTimeLag, evaluateGroup, evaluatePartition, exactTimeLag, recordLogEnd } from '../../evaluator/index.ts';
+import type { LogEndHistory, OffsetEntry, PartitionInput } from '../../evaluator/index.ts';
 
 const S = 1000;
 const CYCLE = 30 * S;
@@ -239,5 +239,90 @@ describe('thinning at capacity', () => {
     }
     expect(compared).toBeGreaterThan(1000);
     expect(worst).toBeLessThanOrEqual(0.01);
+  });
+});
+
+describe('evaluatePartition and evaluateGroup fill timeLag, trend and maxTimeLag', () => {
+  // 100 messages/s: log end 0 at 0 s … 30000 at 300 s.
+  const logEnds = recorded(Array.from({ length: 11 }, (_, i) => i * 3000));
+  const entry = (tsSec: number, offset: number, lag: number | null): OffsetEntry => ({ offset, timestamp: tsSec * S, observedAt: tsSec * S, lag });
+  // Committed 6000 at 240 s (lag 18000), 6000 → 9000 by 270 s.
+  const window = [entry(240, 6000, 18_000), entry(270, 9000, 18_000)];
+
+  function input(over: Partial<PartitionInput> = {}): PartitionInput {
+    return {
+      topic: 'orders',
+      partition: 0,
+      offsets: window,
+      ringSize: 10,
+      brokerOffsets: [24_000, 27_000],
+      currentLag: 21_000,
+      owner: '/10.0.0.1',
+      clientId: 'c',
+      owned: true,
+      ...over,
+    };
+  }
+
+  it('the estimate from logEnds at the committed offset, else at the newest window entry', () => {
+    // Window: committed 9000, produced at 90 s; at 300 s that is 210 s behind.
+    expect(evaluatePartition(input({ logEnds, currentLag: 21_000 }), 300 * S).timeLag).toEqual({ kind: 'interpolated', ms: 210_000, producedAt: 90_000 });
+    // p.committed wins over the window.
+    expect(evaluatePartition(input({ logEnds, committed: 12_000, currentLag: 18_000 }), 300 * S).timeLag).toEqual({
+      kind: 'interpolated',
+      ms: 180_000,
+      producedAt: 120_000,
+    });
+  });
+
+  it('caught-up at lag 0 with a known committed offset; unknown without logEnds, or without a commit', () => {
+    const caughtUp = evaluatePartition(input({ currentLag: 0 }), 300 * S).timeLag;
+    expect(caughtUp).toEqual({ kind: 'caught-up', ms: 0 });
+    const a = evaluatePartition(input(), 300 * S).timeLag;
+    expect(a).toEqual({ kind: 'unknown', why: 'no-history' });
+    // One shared frozen object, not one per evaluation.
+    expect(evaluatePartition(input({ partition: 1 }), 300 * S).timeLag).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(evaluatePartition(input({ offsets: [], currentLag: 0 }), 300 * S).timeLag).toEqual({ kind: 'unknown', why: 'no-history' });
+    expect(evaluatePartition(input({ offsets: [], currentLag: 0, logEnds }), 300 * S).timeLag).toEqual({ kind: 'unknown', why: 'no-commit' });
+  });
+
+  it('exact mode: the producer timestamp, caught-up at lag 0', () => {
+    expect(evaluatePartition(input({ logEnds, exactProducedAt: 100 * S }), 300 * S).timeLag).toEqual({ kind: 'exact', ms: 200_000, producedAt: 100_000 });
+    expect(evaluatePartition(input({ exactProducedAt: 100 * S, currentLag: 0 }), 300 * S).timeLag).toEqual({ kind: 'caught-up', ms: 0 });
+  });
+
+  it('the trend from the window, with the data-loss time from logStart and the committed offset', () => {
+    // Lag 18000 at 240 s → 21000 at 300 s: +50 messages/s; 9000 − 3000 above the log start lasts 120 s.
+    expect(evaluatePartition(input({ logStart: 3000 }), 300 * S).trend).toEqual({ kind: 'falling-behind', velocity: 50, spanMs: 60_000, dataLossMs: 120_000 });
+    expect(evaluatePartition(input(), 300 * S).trend).toMatchObject({ kind: 'falling-behind', dataLossMs: null });
+    expect(evaluatePartition(input({ offsets: [] }), 300 * S).trend).toEqual({ kind: 'unknown' });
+  });
+
+  it('evaluateGroup: the largest known time lag (first of ties, unknown left out) and the group trend', () => {
+    const r = evaluateGroup(
+      'c',
+      'g',
+      [
+        input({ partition: 0 }), // unknown
+        input({ partition: 1, logEnds, committed: 12_000, currentLag: 18_000 }), // 180 s
+        input({ partition: 2, logEnds, currentLag: 21_000 }), // 210 s
+        input({ partition: 3, exactProducedAt: 90 * S }), // 210 s, a tie: partition 2 keeps it
+      ],
+      300 * S,
+    );
+    expect(r.maxTimeLagMs).toBe(210_000);
+    expect(r.maxTimeLag).toBe(r.partitions[2]);
+    // +50 + (18000 − 18000 → 0) + 50 + 50 messages/s over 60 s
+    expect(r.trend).toEqual({ kind: 'falling-behind', velocity: 150, spanMs: 60_000, dataLossMs: null });
+  });
+
+  it('evaluateGroup: nulls when no time lag is known; caught-up counts (0 ms)', () => {
+    const none = evaluateGroup('c', 'g', [input(), input({ partition: 1, offsets: [] })], 300 * S);
+    expect(none.maxTimeLagMs).toBeNull();
+    expect(none.maxTimeLag).toBeNull();
+    const zero = evaluateGroup('c', 'g', [input(), input({ partition: 1, currentLag: 0 })], 300 * S);
+    expect(zero.maxTimeLagMs).toBe(0);
+    expect(zero.maxTimeLag).toBe(zero.partitions[1]);
   });
 });
