@@ -15,6 +15,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandlers } from './err
 import { createMetrics, type SinkStatsSource, type WarrenMetrics } from './metrics.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
 import { requestGuardHook } from './request-guard.ts';
+import { registerWarrenRoutes } from './warren-routes.ts';
 
 export interface HttpServerOptions {
   state: StateView;
@@ -98,6 +99,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   registerOpsRoutes(app, ctx);
   registerBurrowRoutes(app, ctx);
+  registerWarrenRoutes(app, ctx);
   registerConfigRoutes(app, ctx);
 
   return {
