@@ -45,6 +45,9 @@ export class Collector {
         minimumComplete: options.config.collector.minimumComplete,
         minSilenceMs: options.config.collector.stopAfter ?? 2 * options.config.collector.interval,
       },
+      rebalanceGraceMs: options.config.collector.rebalanceGrace,
+      logEndHistory: options.config.collector.logEndHistory,
+      eventsPerGroup: options.config.collector.eventsPerGroup,
     });
     this.state = this.#tracker;
     for (const name of clusters) {
@@ -104,8 +107,17 @@ export class Collector {
         this.#logger.info({ cluster: event.cluster, group: event.group, from: event.from, to: event.to, reason: event.reason }, `group ${event.group} ${event.from} -> ${event.to}`);
       } else if (event.kind === 'group-gone') {
         this.#logger.info({ cluster: event.cluster, group: event.group, why: event.why }, `group ${event.group} ${event.why}`);
+      } else if (event.kind === 'rebalance') {
+        const who = (members: { clientId: string; host: string }[]) => members.map((m) => `${m.clientId}@${m.host}`).join(', ') || 'none';
+        this.#logger.info(
+          { cluster: event.cluster, group: event.group, epoch: event.epoch, state: event.state, joined: event.joined, left: event.left, offsets: event.offsets },
+          `group ${event.group} rebalance: joined ${who(event.joined)}; left ${who(event.left)}`,
+        );
       } else {
-        this.#logger.info({ cluster: event.cluster, group: event.group, kind: event.kind }, `group ${event.group} ${event.kind}`);
+        this.#logger.info(
+          { cluster: event.cluster, group: event.group, clientIds: event.clientIds, clientIdsBefore: event.clientIdsBefore, offsets: event.offsets },
+          `group ${event.group} deploy: client ids ${event.clientIdsBefore.join(',')} -> ${event.clientIds.join(',')}`,
+        );
       }
     }
     this.#logger.info(fields, 'cycle');

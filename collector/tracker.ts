@@ -3,18 +3,26 @@
 // (StateView) for the HTTP API, the metrics and the CLI. Time comes only from the scrapes.
 import {
   emptyHistory,
+  emptyLogEnds,
   evaluateGroup,
+  holdDuringRebalance,
   isNegativeLag,
   lagOf,
   lastCommitTime,
   newestLogEnd,
   paddedOffsets,
+  recordLogEnd,
   recordSample,
+  shownStatus,
+  type GroupResult,
   type GroupStatusName,
+  type LogEndHistory,
   type PartitionHistory,
   type PartitionInput,
+  type RebalanceHold,
   type RuleConfig,
 } from '../evaluator/index.ts';
+import { deployEvent, isRebalancingState, membershipChange, offsetMarks, rebalanceEvent } from './membership.ts';
 import type {
   ClusterScrape,
   ConsumerPartitionView,
@@ -36,6 +44,12 @@ export interface TrackerOptions {
   /** Forget a group whose committed offsets have not moved for this long (ms). */
   expireGroupMs: number;
   rules: RuleConfig;
+  /** Hold a worse status back this long while a group rebalances (0: never). */
+  rebalanceGraceMs?: number;
+  /** Log-end points kept per topic-partition for lag in time. */
+  logEndHistory?: number;
+  /** Events kept per group for `groupEvents`. */
+  eventsPerGroup?: number;
 }
 
 interface GroupState {
@@ -44,11 +58,25 @@ interface GroupState {
   histories: Map<string, Map<number, PartitionHistory>>;
   firstSeen: number;
   report: GroupReport | null;
+  /** The status shown last (after any rebalance hold); null before the first report. */
+  shown: GroupStatusName | null;
+  /** When the current rebalance started (first membership change of a run of them); null when stable. */
+  rebalancingSince: number | null;
+  /** The last cycle that saw the membership change or the group in a rebalancing state. */
+  lastChangeAt: number;
+  /** Client ids and hosts of the members the last time the group had members (to tell a deploy). */
+  clientIds: Set<string>;
+  hosts: Set<string>;
+  /** Recent events of the group, oldest first, at most `eventsPerGroup`. */
+  events: WarrenEvent[];
 }
 
 interface ClusterState {
   topics: Map<string, TopicMetadata>;
   logEnd: Map<string, (number | null)[]>;
+  logStart: Map<string, (number | null)[]>;
+  /** Log-end history per topic-partition (index = partition), shared by every group reading it. */
+  logEnds: Map<string, LogEndHistory[]>;
   groups: Map<string, GroupState>;
   /**
    * Groups (key `group`) and group topics (key `group\0topic`) forgotten through expiry or the API → the
@@ -76,7 +104,16 @@ export class Tracker implements StateView {
   constructor(options: TrackerOptions) {
     this.#options = options;
     for (const name of options.clusters) {
-      this.#clusters.set(name, { topics: new Map(), logEnd: new Map(), groups: new Map(), forgotten: new Map(), lastCycle: undefined, fullCycles: 0 });
+      this.#clusters.set(name, {
+        topics: new Map(),
+        logEnd: new Map(),
+        logStart: new Map(),
+        logEnds: new Map(),
+        groups: new Map(),
+        forgotten: new Map(),
+        lastCycle: undefined,
+        fullCycles: 0,
+      });
     }
   }
 
@@ -107,6 +144,8 @@ export class Tracker implements StateView {
     }
     state.topics = scrape.topics;
     state.logEnd = scrape.logEnd;
+    state.logStart = scrape.logStart ?? new Map();
+    this.#recordLogEnds(state, scrape, at);
 
     // Groups gone from the broker are deleted; forgotten groups stay forgotten until their offsets move.
     for (const name of state.groups.keys()) {
@@ -123,13 +162,16 @@ export class Tracker implements StateView {
     for (const [name, scraped] of [...scrape.groups].sort((a, b) => byName(a[0], b[0]))) {
       if (stillForgotten(state.forgotten, name, scraped.committed)) continue;
       let group = state.groups.get(name);
+      const isNew = !group;
       if (!group) {
-        group = { description: scraped.description, histories: new Map(), firstSeen: at, report: null };
+        group = { description: scraped.description, histories: new Map(), firstSeen: at, report: null, shown: null, rebalancingSince: null, lastChangeAt: 0, clientIds: new Set(), hosts: new Set(), events: [] };
         state.groups.set(name, group);
       }
+      const previousDescription = group.description;
       group.description = scraped.description;
       const judged = this.#judge(scrape, state, name, group, scraped, at);
       negativeLagClamped += judged.clamped;
+      const groupEvents = this.#membershipEvents(scrape.cluster, name, group, isNew ? null : previousDescription, judged.report, at);
 
       // Expiry: no member, and nothing has moved for expire-group.
       if (this.#expired(group, at)) {
@@ -138,14 +180,17 @@ export class Tracker implements StateView {
         events.push({ kind: 'group-gone', cluster: scrape.cluster, group: name, at, why: 'expired' });
         continue;
       }
-      const previous = group.report?.result.status;
+      const previous = group.shown;
+      this.#holdDuringRebalance(group, judged.report, groupEvents.length > 0, at);
       group.report = judged.report;
+      group.shown = judged.report.result.status;
       partitionCount += judged.report.result.partitionCount;
       reports.push(judged.report);
       const result = judged.report.result;
-      if (previous !== undefined && previous !== result.status) {
+      for (const event of groupEvents) this.#remember(group, event, events);
+      if (previous !== null && previous !== result.status) {
         const worst = result.status === 'NOTFOUND' ? null : result.worst;
-        events.push({
+        this.#remember(group, {
           kind: 'status-change',
           cluster: scrape.cluster,
           group: name,
@@ -156,7 +201,7 @@ export class Tracker implements StateView {
           partition: worst?.partition ?? null,
           partitionStatus: worst?.status ?? null,
           reason: worst?.reason ?? null,
-        });
+        }, events);
       }
     }
 
@@ -171,6 +216,72 @@ export class Tracker implements StateView {
     state.lastCycle = report;
     state.fullCycles++;
     return { report, events };
+  }
+
+  /** Keeps an event in the group's recent events and in the cycle's. */
+  #remember(group: GroupState, event: WarrenEvent, events: WarrenEvent[]): void {
+    events.push(event);
+    const keep = this.#options.eventsPerGroup ?? 50;
+    if (keep <= 0) return;
+    group.events.push(event);
+    if (group.events.length > keep) group.events.splice(0, group.events.length - keep);
+  }
+
+  /** Adds this cycle's log ends to the per-partition histories; forgets topics and partitions that are gone. */
+  #recordLogEnds(state: ClusterState, scrape: ClusterScrape, at: number): void {
+    const capacity = this.#options.logEndHistory ?? 120;
+    for (const topic of state.logEnds.keys()) if (!scrape.topics.has(topic)) state.logEnds.delete(topic);
+    for (const [topic, ends] of scrape.logEnd) {
+      let histories = state.logEnds.get(topic);
+      if (!histories) state.logEnds.set(topic, (histories = []));
+      if (histories.length > ends.length) histories.length = ends.length;
+      for (let p = 0; p < ends.length; p++) {
+        const end = ends[p];
+        const history = (histories[p] ??= emptyLogEnds());
+        if (end !== null && end !== undefined) recordLogEnd(history, end, at, capacity);
+      }
+    }
+  }
+
+  /** Rebalance and deploy events from the change of membership since the last cycle. */
+  #membershipEvents(cluster: string, name: string, group: GroupState, previous: GroupDescription | null, report: GroupReport, at: number): WarrenEvent[] {
+    const current = group.description;
+    // The first sight of a group tells nothing about what changed; it only records who the members are.
+    const change = previous === null ? null : membershipChange(previous, current, group.clientIds);
+    const out: WarrenEvent[] = [];
+    if (change) {
+      const offsets = offsetMarks(report.details);
+      out.push(rebalanceEvent(cluster, name, at, previous!, current, change, offsets));
+      if (change.newClientIds.length > 0) out.push(deployEvent(cluster, name, at, group.clientIds, group.hosts, current, offsets));
+    }
+    if (current.members.length > 0) {
+      group.clientIds = new Set(current.members.map((m) => m.clientId));
+      group.hosts = new Set(current.members.map((m) => m.host));
+    }
+    return out;
+  }
+
+  /**
+   * A membership change (or a rebalancing broker state) starts a rebalance; for the grace period after its
+   * first change, a status worse than the one shown before is held back (evaluator's holdDuringRebalance):
+   * partitions are briefly unowned and commits pause while members come and go, and the STOP that follows
+   * shows a cycle or two later. The rebalance is over once nothing has changed for the grace period. A group
+   * that keeps changing (a consumer in a crash loop) is held for one grace period only, never longer.
+   */
+  #holdDuringRebalance(group: GroupState, report: GroupReport, changed: boolean, at: number): void {
+    const graceMs = this.#options.rebalanceGraceMs ?? 0;
+    const rebalancingNow = changed || isRebalancingState(group.description.state);
+    if (rebalancingNow) {
+      group.lastChangeAt = at;
+      if (group.rebalancingSince === null) group.rebalancingSince = at;
+    } else if (group.rebalancingSince !== null && at - group.lastChangeAt >= graceMs) {
+      group.rebalancingSince = null;
+    }
+    const judged = report.result.status;
+    const hold: RebalanceHold = holdDuringRebalance({ shown: group.shown, judged, rebalancingSince: group.rebalancingSince, nowMs: at, graceMs });
+    report.rebalance = hold;
+    const shown = shownStatus(hold, judged);
+    if (shown !== judged) report.result = { ...report.result, status: shown } as GroupResult;
   }
 
   #expired(group: GroupState, at: number): boolean {
@@ -214,6 +325,9 @@ export class Tracker implements StateView {
       let histories = group.histories.get(topic);
       if (!histories) group.histories.set(topic, (histories = new Map()));
       const ends = scrape.logEnd.get(topic);
+      const starts = scrape.logStart?.get(topic);
+      const logEnds = state.logEnds.get(topic);
+      const recordTimes = scrape.recordTimes?.get(name)?.get(topic);
       for (const p of [...ids].sort((a, b) => a - b)) {
         const committed = committedOnTopic?.get(p) ?? null;
         const logEnd = ends?.[p] ?? null;
@@ -234,13 +348,17 @@ export class Tracker implements StateView {
           owner: owner?.host ?? '',
           clientId: owner?.clientId ?? '',
           owned: owner !== undefined,
+          committed,
+          logEnds: logEnds?.[p],
+          logStart: starts?.[p] ?? null,
+          exactProducedAt: recordTimes?.get(p) ?? null,
         });
         details.push({
           topic,
           partition: p,
           committed,
           logEnd,
-          logStart: null,
+          logStart: starts?.[p] ?? null,
           memberId: owner?.memberId ?? '',
           host: owner?.host ?? '',
           clientId: owner?.clientId ?? '',
@@ -342,7 +460,7 @@ export class Tracker implements StateView {
   }
 
   groupEvents(cluster: string, group: string): readonly WarrenEvent[] | undefined {
-    return this.#clusters.get(cluster)?.groups.has(group) ? [] : undefined;
+    return this.#clusters.get(cluster)?.groups.get(group)?.events;
   }
 
   deleteGroup(cluster: string, group: string, topic?: string): void {
