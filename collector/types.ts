@@ -283,6 +283,16 @@ export interface PartitionDoc {
   reason: string;
   /** The whole reason as compact JSON, stored but not indexed. */
   reason_detail: string;
+  /** Lag in time (ms, rounded; null when unknown) and how it was found (`TimeLag['kind']`). */
+  time_lag_ms?: number | null;
+  time_lag_kind?: TimeLag['kind'];
+  /** Change of the lag in messages per second (positive: falling behind); null when the trend is unknown. */
+  lag_velocity?: number | null;
+  /** The oldest offset retention kept; null when unknown. */
+  log_start_offset?: number | null;
+  /** At this pace: when the lag reaches 0 (catching up), when retention overtakes the committed offset (falling behind). */
+  catch_up_ms?: number | null;
+  data_loss_ms?: number | null;
 }
 
 export interface GroupDoc {
@@ -303,6 +313,18 @@ export interface GroupDoc {
   /** Rule of the partition that decided the status ("ok" when all partitions are OK). */
   reason: string;
   reason_detail: string;
+  /** The largest known time lag of the group's partitions (ms); null when none is known. */
+  max_time_lag_ms?: number | null;
+  /** The group's trend (`Trend['kind']`): velocity summed over the partitions, catch-up and data-loss times. */
+  lag_velocity?: number | null;
+  catch_up_ms?: number | null;
+  data_loss_ms?: number | null;
+  trend?: Trend['kind'];
+  /** Whether the group is rebalancing (any hold but `stable`), and the status judged before a rebalance hold. */
+  rebalancing?: boolean;
+  judged_status?: GroupStatusName;
+  /** Generation (classic; -1 when unknown) or group epoch (KIP-848). */
+  epoch?: number;
 }
 
 export interface EventDoc {
@@ -318,6 +340,22 @@ export interface EventDoc {
   partition: number | null;
   reason: string;
   message: string;
+  /** Rebalance and deploy events (null in other events): the group's epoch and broker state before and after, and its member count. */
+  epoch?: number | null;
+  previous_epoch?: number | null;
+  state?: string | null;
+  previous_state?: string | null;
+  member_count?: number | null;
+  /** Client ids of the members that joined and left (deploy: client ids that appeared and disappeared). */
+  members_joined?: string[] | null;
+  members_left?: string[] | null;
+  /** Deploy events: the group's client ids and hosts after and before the change. */
+  client_ids?: string[] | null;
+  previous_client_ids?: string[] | null;
+  hosts?: string[] | null;
+  previous_hosts?: string[] | null;
+  /** Every partition's committed offset and log end at the event; stored, not indexed. */
+  offsets?: OffsetMark[] | null;
 }
 
 export interface HeartbeatDoc {

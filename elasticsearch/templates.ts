@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { DocKind } from '../collector/types.ts';
 
 /** Bump when a mapping or setting changes shape; an older Warren then leaves the newer templates alone. */
-export const TEMPLATE_VERSION = 1;
+export const TEMPLATE_VERSION = 2;
 
 export const DOC_KINDS: readonly DocKind[] = ['partition', 'group', 'event', 'heartbeat'];
 
@@ -47,6 +47,10 @@ const integer: Mapping = { type: 'integer' };
 const integerDocValues: Mapping = { type: 'integer', index: false };
 const byte: Mapping = { type: 'byte' };
 const fraction: Mapping = { type: 'half_float', index: false };
+/** Rates (messages per second): a half_float would stop at 65,504. Doc values only. */
+const rate: Mapping = { type: 'float', index: false };
+/** Kept in _source as it is, never parsed: no mapping, no doc values, any shape. */
+const objectStoredOnly: Mapping = { type: 'object', enabled: false };
 const bool: Mapping = { type: 'boolean' };
 /** Human text (event messages, errors): searchable words, no norms, no positions. */
 const text: Mapping = { type: 'text', norms: false, index_options: 'docs' };
@@ -71,6 +75,13 @@ const PROPERTIES: Record<DocKind, Record<string, Mapping>> = {
     complete: fraction,
     reason: keyword,
     reason_detail: storedOnly,
+    /** Lag in time: aggregated (max per partition, client id, owner), seldom filtered. */
+    time_lag_ms: longDocValues,
+    time_lag_kind: keywordDocValues,
+    lag_velocity: rate,
+    log_start_offset: longDocValues,
+    catch_up_ms: longDocValues,
+    data_loss_ms: longDocValues,
   },
   group: {
     '@timestamp': date,
@@ -91,6 +102,15 @@ const PROPERTIES: Record<DocKind, Record<string, Mapping>> = {
     member_count: integerDocValues,
     reason: keyword,
     reason_detail: storedOnly,
+    /** Indexed like `max_lag`: alert rules and filters read it. */
+    max_time_lag_ms: long,
+    lag_velocity: rate,
+    catch_up_ms: longDocValues,
+    data_loss_ms: longDocValues,
+    trend: keyword,
+    rebalancing: bool,
+    judged_status: keyword,
+    epoch: integerDocValues,
   },
   event: {
     '@timestamp': date,
@@ -107,6 +127,19 @@ const PROPERTIES: Record<DocKind, Record<string, Mapping>> = {
     partition: integer,
     reason: keyword,
     message: text,
+    epoch: integer,
+    previous_epoch: integer,
+    state: keyword,
+    previous_state: keyword,
+    member_count: integer,
+    members_joined: keyword,
+    members_left: keyword,
+    client_ids: keyword,
+    previous_client_ids: keyword,
+    hosts: keyword,
+    previous_hosts: keyword,
+    /** Every partition's committed offset and log end at the event: for people and re-processing, not queries. */
+    offsets: objectStoredOnly,
   },
   heartbeat: {
     '@timestamp': date,

@@ -8,10 +8,10 @@ import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ElasticsearchConfigInput, ElasticsearchSink } from '../../collector/sinks/elasticsearch.ts';
 import { indexName } from '../../collector/sinks/documents.ts';
-import type { CycleReport, PartitionDoc } from '../../collector/types.ts';
+import type { CycleReport, EventDoc, PartitionDoc, WarrenEvent } from '../../collector/types.ts';
 import { countDocs, listIndices } from '../../elasticsearch/admin.ts';
-import { DOC_KINDS, TEMPLATE_VERSION, installTemplates, mappingOf } from '../../elasticsearch/templates.ts';
-import { sampleReport, statusChange } from '../../elasticsearch/sample-reports.ts';
+import { DOC_KINDS, TEMPLATE_VERSION, indexPattern, installTemplates, mappingOf, mappingsComponentName } from '../../elasticsearch/templates.ts';
+import { sampleEvents, sampleReport, statusChange } from '../../elasticsearch/sample-reports.ts';
 import { SinkRig, capture } from '../helpers/es-sinks.ts';
 import { ES_VERSIONS, esUrl } from '../helpers/services.ts';
 
@@ -158,6 +158,98 @@ describe.each(ES_VERSIONS)('Elasticsearch sink on %s', (es) => {
     }
     expect(seen).toEqual(expected);
     expect([...expected.values()].some((v) => v > 0)).toBe(true);
+  });
+
+  it('lag in time, trends, rebalances and deploys: indexed as mapped, aggregated as the reports say, every event kept', async () => {
+    const prefix = newPrefix('time');
+    const { logger } = capture();
+    const s = sink(prefix, logger);
+    const reports: CycleReport[] = [];
+    const events: WarrenEvent[] = [];
+    for (let cycle = 0; cycle < 8; cycle++) {
+      const options = { cluster: 'prod', groups: 3, topicsPerGroup: 2, partitionsPerTopic: 3, at: AT + cycle * 30_000, cycle, eventsEvery: 3 };
+      const report = sampleReport(options);
+      const cycleEvents = sampleEvents(options, report);
+      reports.push(report);
+      events.push(...cycleEvents);
+      s.write(report, cycleEvents);
+    }
+    expect(await s.flush()).toBe(true);
+    expect(s.stats()).toMatchObject({ docsDeadLettered: 0, docsRefused: 0, docsDuplicate: 0 });
+    // Cycles 3 and 6 redeploy group 0: two rebalances, two deploys, four documents.
+    expect(events.map((e) => `${e.kind}@${(e.at - AT) / 30_000}`)).toEqual(['rebalance@3', 'deploy@3', 'rebalance@6', 'deploy@6']);
+    expect(await countDocs(admin, `${prefix}-event-*`)).toBe(4);
+    expect(await countDocs(admin, `${prefix}-event-*`, { term: { kind: 'rebalance' } })).toBe(2);
+    expect(await countDocs(admin, `${prefix}-event-*`, { term: { members_joined: 'client-group-0000-v3' } })).toBe(2); // the rebalance and the deploy of cycle 6
+
+    // The Grafana panels' queries: max time lag per group and interval, from partition and from group documents.
+    await admin.indices.refresh({ index: `${prefix}-*` });
+    const maxPer = async (kind: 'partition' | 'group', field: string) => {
+      const response = await admin.search({
+        index: `${prefix}-${kind}-*`,
+        size: 0,
+        aggs: { time: { date_histogram: { field: '@timestamp', fixed_interval: '30s', min_doc_count: 1 }, aggs: { group: { terms: { field: 'group', size: 100 }, aggs: { v: { max: { field } } } } } } },
+      });
+      const seen = new Map<string, number | null>();
+      for (const bucket of (response.aggregations!.time as { buckets: { key: number; group: { buckets: { key: string; v: { value: number | null } }[] } }[] }).buckets) {
+        for (const g of bucket.group.buckets) seen.set(`${bucket.key}/${g.key}`, g.v.value);
+      }
+      return seen;
+    };
+    const expected = new Map<string, number | null>();
+    const expectedVelocity = new Map<string, number | null>();
+    for (const report of reports) {
+      for (const group of report.groups) {
+        expected.set(`${group.observedAt}/${group.group}`, group.result.maxTimeLagMs);
+        const t = group.result.trend;
+        expectedVelocity.set(`${group.observedAt}/${group.group}`, t.kind === 'unknown' ? null : Math.fround(Math.round(t.velocity * 1000) / 1000));
+      }
+    }
+    expect(await maxPer('partition', 'time_lag_ms')).toEqual(expected);
+    expect(await maxPer('group', 'max_time_lag_ms')).toEqual(expected);
+    expect(await maxPer('group', 'lag_velocity')).toEqual(expectedVelocity);
+    // group-0000 lags (its partitions 0 and 1 of topic 0…), more each cycle; the first cycle has no history yet.
+    expect([...expected].filter(([k]) => k.endsWith('/group-0000')).map(([, v]) => v)).toEqual([null, 60_000, 90_000, 120_000, 150_000, 180_000, 210_000, 240_000]);
+    // The group's lag_velocity (float): exact to float precision, as Grafana will show it.
+    expect([...expectedVelocity.values()].some((v) => v !== null && v > 0)).toBe(true);
+
+    // Group documents: trend and rebalancing are keywords and booleans Grafana can filter on.
+    expect(await countDocs(admin, `${prefix}-group-*`, { term: { rebalancing: true } })).toBe(2);
+    expect(await countDocs(admin, `${prefix}-group-*`, { term: { trend: 'falling-behind' } })).toBe(reports.slice(1).flatMap((r) => r.groups).filter((g) => g.result.trend.kind === 'falling-behind').length);
+    expect(await countDocs(admin, `${prefix}-group-*`, { range: { max_time_lag_ms: { gt: 120_000 } } })).toBeGreaterThan(0);
+
+    // The offsets of an event are kept whole in _source, and only there (enabled: false).
+    const hits = await admin.search<EventDoc>({ index: `${prefix}-event-*`, size: 10, sort: [{ '@timestamp': 'asc' }], query: { term: { kind: 'deploy' } } });
+    const [first, second] = hits.hits.hits.map((h) => h._source!);
+    expect(first!.offsets).toEqual(events[1]!.kind === 'deploy' ? events[1]!.offsets : []);
+    expect(first!.offsets).toHaveLength(6);
+    expect(first!.message).toMatch(/^group group-0000: deploy, client ids client-group-0000-v1 → client-group-0000-v2; hosts .* \(unchanged\); offsets: topic-00 p0=\d+/);
+    expect(second!.client_ids).toEqual(['client-group-0000-v3']);
+    expect(await countDocs(admin, `${prefix}-event-*`, { exists: { field: 'offsets.topic' } })).toBe(0);
+    // The message is searchable text (what Grafana's annotations show).
+    const words = await admin.search({ index: `${prefix}-event-*`, size: 0, query: { match: { message: 'deploy' } } });
+    expect((words.hits.total as { value: number }).value).toBe(2);
+  });
+
+  it('an upgrade from the previous template version adds the new fields to existing indices', async () => {
+    const prefix = newPrefix('upgrade');
+    const options = { prefix, replicas: 0 as const, refreshInterval: '1s' };
+    await installTemplates(admin, options);
+    // What the previous version installed: the same mapping without issue 7's fields, version 1.
+    const issue7 = new Set(['time_lag_ms', 'time_lag_kind', 'lag_velocity', 'log_start_offset', 'catch_up_ms', 'data_loss_ms']);
+    const previous = mappingOf('partition') as { properties: Record<string, unknown> };
+    const old = { ...previous, properties: Object.fromEntries(Object.entries(previous.properties).filter(([k]) => !issue7.has(k))) };
+    await admin.cluster.putComponentTemplate({ name: mappingsComponentName(prefix, 'partition'), version: 1, template: { mappings: old }, _meta: { managed_by: 'warren', warren_hash: 'version-1' } });
+    const index = indexName(prefix, 'partition', AT);
+    await admin.indices.create({ index });
+    expect(Object.keys((await admin.indices.getMapping({ index }))[index]!.mappings.properties!)).not.toContain('time_lag_ms');
+
+    const report = await installTemplates(admin, options);
+    expect(report.written).toEqual([mappingsComponentName(prefix, 'partition')]);
+    expect(report.mappingsUpdated).toEqual([indexPattern(prefix, 'partition')]);
+    const properties = (await admin.indices.getMapping({ index }))[index]!.mappings.properties!;
+    expect(properties).toEqual(previous.properties);
+    expect(properties.lag_velocity).toEqual({ type: 'float', index: false });
   });
 
   it('keeps an offset near 5,000,000,000 exact in documents and in min/max aggregations; refuses one beyond 2^53', async () => {
