@@ -1,6 +1,6 @@
 // The Kafka source: one cycle's read of one cluster with @platformatic/kafka's admin client.
 // Order matters: committed offsets are read before log-end offsets, so a lag can only be overstated by the
-// time between the two reads, never negative.
+// time between the two reads, never negative. Log-start offsets are read alongside the log ends.
 import { readFileSync } from 'node:fs';
 import { Admin, ResponseError, consumerGroupDescribeV0 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
@@ -126,6 +126,7 @@ export class KafkaSource {
       finishedAt: startedAt,
       topics: new Map(),
       logEnd: new Map(),
+      logStart: new Map(),
       groups: new Map(),
       errors: [],
       reachable: false,
@@ -222,21 +223,35 @@ export class KafkaSource {
       }
     }
 
-    // 5. Log-end offsets, batched per partition leader by the client.
-    const request = [...scrape.topics.values()]
-      .filter((topic) => topic.partitions > 0)
-      .map((topic) => ({ name: topic.name, partitions: range(topic.partitions).map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) }));
-    for (const topic of scrape.topics.values()) scrape.logEnd.set(topic.name, new Array<number | null>(topic.partitions).fill(null));
-    if (request.length > 0) {
-      const listedOffsets = await this.#stage('list-offsets', () => admin.listOffsets({ topics: request, isolationLevel: 0 }));
-      for (const topic of listedOffsets) {
-        const ends = scrape.logEnd.get(topic.name);
-        if (!ends) continue;
-        for (const p of topic.partitions) {
-          const offset = safeOffset(p.offset);
-          if (offset === null && p.offset >= 0n) scrape.errors.push(outOfRange(this.cluster, 'list-offsets', topic.name, p.partitionIndex, p.offset));
-          ends[p.partitionIndex] = offset;
-        }
+    // 5. Log-end offsets (timestamp -1) and log-start offsets (-2), batched per partition leader by the client.
+    // Only the log ends are essential: a failed log-start read is reported and leaves nulls.
+    const withPartitions = [...scrape.topics.values()].filter((topic) => topic.partitions > 0);
+    const request = (timestamp: bigint) =>
+      withPartitions.map((topic) => ({ name: topic.name, partitions: range(topic.partitions).map((partitionIndex) => ({ partitionIndex, timestamp })) }));
+    for (const topic of scrape.topics.values()) {
+      scrape.logEnd.set(topic.name, new Array<number | null>(topic.partitions).fill(null));
+      scrape.logStart!.set(topic.name, new Array<number | null>(topic.partitions).fill(null));
+    }
+    if (withPartitions.length > 0) {
+      const [ends, starts] = await Promise.allSettled([
+        this.#stage('list-offsets', () => admin.listOffsets({ topics: request(-1n), isolationLevel: 0 })),
+        admin.listOffsets({ topics: request(-2n), isolationLevel: 0 }),
+      ]);
+      if (ends.status === 'rejected') throw ends.reason;
+      this.#fillOffsets(scrape, scrape.logEnd, ends.value);
+      if (starts.status === 'fulfilled') this.#fillOffsets(scrape, scrape.logStart!, starts.value);
+      else scrape.errors.push({ cluster: this.cluster, stage: 'list-offsets', message: `list-offsets (log-start) failed: ${describeError(starts.reason)}` });
+    }
+  }
+
+  #fillOffsets(scrape: ClusterScrape, into: Map<string, (number | null)[]>, listed: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[]): void {
+    for (const topic of listed) {
+      const offsets = into.get(topic.name);
+      if (!offsets) continue;
+      for (const p of topic.partitions) {
+        const offset = safeOffset(p.offset);
+        if (offset === null && p.offset >= 0n) scrape.errors.push(outOfRange(this.cluster, 'list-offsets', topic.name, p.partitionIndex, p.offset));
+        offsets[p.partitionIndex] = offset;
       }
     }
   }
