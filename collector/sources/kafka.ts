@@ -1,8 +1,9 @@
 // The Kafka source: one cycle's read of one cluster with @platformatic/kafka's admin client.
 // Order matters: committed offsets are read before log-end offsets, so a lag can only be overstated by the
-// time between the two reads, never negative. Log-start offsets are read alongside the log ends.
+// time between the two reads, never negative. Log-start offsets are read alongside the log ends; in exact mode
+// the record times at the committed offsets come last (record-time.ts).
 import { readFileSync } from 'node:fs';
-import { Admin, ResponseError, consumerGroupDescribeV0 } from '@platformatic/kafka';
+import { Admin, ResponseError, consumerGroupDescribeV0, type ClusterMetadata } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { readSecret, type ClusterConfig } from '../config.ts';
 import type {
@@ -14,6 +15,7 @@ import type {
   ScrapedGroup,
   TopicMetadata,
 } from '../types.ts';
+import { exactPositions, readRecordTimes, recordTimesByGroup } from './record-time.ts';
 
 /** Group protocol types a consumer-lag monitor looks at: consumers, and groups that only commit (assign()). */
 const CONSUMER_PROTOCOL_TYPES = new Set(['consumer', '']);
@@ -60,6 +62,13 @@ export function groupFilter(config: Pick<ClusterConfig, 'groupAllowlist' | 'grou
   return (group) => (allow === null || allow.test(group)) && (deny === null || !deny.test(group));
 }
 
+/** The groups read in exact mode (`exactTimeLagGroups`, unanchored); null when none are. */
+export function exactGroupFilter(config: Pick<ClusterConfig, 'exactTimeLagGroups'>): ((group: string) => boolean) | null {
+  if (!config.exactTimeLagGroups) return null;
+  const exact = new RegExp(config.exactTimeLagGroups);
+  return (group) => exact.test(group);
+}
+
 /** Client options for a cluster: TLS and SASL from the config, secrets read from files when given so. */
 export function clientOptions(cluster: string, config: ClusterConfig) {
   const options: ConstructorParameters<typeof Admin>[0] = {
@@ -92,6 +101,7 @@ export class KafkaSource {
   readonly #config: ClusterConfig;
   readonly #logger: Logger;
   readonly #accept: (group: string) => boolean;
+  readonly #exact: ((group: string) => boolean) | null;
   #admin: Admin | null = null;
 
   constructor(cluster: string, config: ClusterConfig, logger: Logger) {
@@ -99,6 +109,7 @@ export class KafkaSource {
     this.#config = config;
     this.#logger = logger;
     this.#accept = groupFilter(config);
+    this.#exact = exactGroupFilter(config);
   }
 
   #client(): Admin {
@@ -127,6 +138,7 @@ export class KafkaSource {
       topics: new Map(),
       logEnd: new Map(),
       logStart: new Map(),
+      recordTimes: new Map(),
       groups: new Map(),
       errors: [],
       reachable: false,
@@ -242,6 +254,9 @@ export class KafkaSource {
       if (starts.status === 'fulfilled') this.#fillOffsets(scrape, scrape.logStart!, starts.value);
       else scrape.errors.push({ cluster: this.cluster, stage: 'list-offsets', message: `list-offsets (log-start) failed: ${describeError(starts.reason)}` });
     }
+
+    // 6. Exact mode: the time of the record at each committed offset of the groups configured for it.
+    if (this.#exact) await this.#readRecordTimes(admin, metadata, scrape, this.#exact);
   }
 
   #fillOffsets(scrape: ClusterScrape, into: Map<string, (number | null)[]>, listed: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[]): void {
@@ -253,6 +268,22 @@ export class KafkaSource {
         if (offset === null && p.offset >= 0n) scrape.errors.push(outOfRange(this.cluster, 'list-offsets', topic.name, p.partitionIndex, p.offset));
         offsets[p.partitionIndex] = offset;
       }
+    }
+  }
+
+  /** Fills `scrape.recordTimes`; failures become `record-time` errors, never a failed cycle. */
+  async #readRecordTimes(admin: Admin, metadata: ClusterMetadata, scrape: ClusterScrape, accept: (group: string) => boolean): Promise<void> {
+    const { wanted, positions } = exactPositions(scrape.groups, accept, scrape.logEnd);
+    if (positions.length === 0) return;
+    try {
+      const read = await readRecordTimes(admin, positions, { metadata });
+      scrape.recordTimes = recordTimesByGroup(wanted, read.times);
+      for (const error of read.errors) {
+        scrape.errors.push({ cluster: this.cluster, stage: 'record-time', topic: error.topic, partition: error.partition, message: `record-time: ${error.message}` });
+      }
+      this.#logger.debug({ cluster: this.cluster, positions: positions.length, fetches: read.fetches, errors: read.errors.length }, 'record times read');
+    } catch (error) {
+      scrape.errors.push({ cluster: this.cluster, stage: 'record-time', message: `record-time failed: ${describeError(error)}` });
     }
   }
 
