@@ -1,7 +1,7 @@
 // Helpers that drive a real broker for the integration tests: topics, produced backlogs, committed offsets set
 // through the admin API, and real consumers (classic or KIP-848) that can be held still.
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type CompressionAlgorithmValue } from '@platformatic/kafka';
 import { configSchema, type WarrenConfig } from '../../collector/config.ts';
 
 export function uniqueName(prefix: string): string {
@@ -38,6 +38,52 @@ export async function produce(brokers: string[], topic: string, partitions: numb
         });
       }
     }
+  } finally {
+    await producer.close();
+  }
+}
+
+/**
+ * Produces one record batch to one partition: a record per timestamp (ms, the record's CreateTime), in one
+ * request. Returns the offset of its first record. `transactional` wraps the batch in a committed transaction,
+ * whose commit marker then takes the offset after the batch (waited for).
+ */
+export async function produceBatch(
+  brokers: string[],
+  topic: string,
+  partition: number,
+  timestamps: number[],
+  options: { compression?: CompressionAlgorithmValue; transactional?: boolean } = {},
+): Promise<number> {
+  const producer = new Producer({
+    clientId: 'warren-test-producer',
+    bootstrapBrokers: brokers,
+    serializers: stringSerializers,
+    autocreateTopics: false,
+    ...(options.transactional ? { idempotent: true, transactionalId: uniqueName('warren-test-tx') } : {}),
+  });
+  const messages = timestamps.map((timestamp, i) => ({ topic, partition, key: `k${i}`, value: `v${i}-${timestamp}`, timestamp: BigInt(timestamp) }));
+  try {
+    if (options.transactional) {
+      const transaction = await producer.beginTransaction();
+      const result = await transaction.send({ messages, acks: -1, ...(options.compression ? { compression: options.compression } : {}) });
+      await transaction.commit();
+      const first = Number(result.offsets![0]!.offset);
+      // The coordinator writes the commit marker after the commit returns: wait for it, so that whatever is
+      // produced next lands after it.
+      const client = admin(brokers);
+      try {
+        await eventually('the transaction marker', async () => {
+          const [listed] = await client.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }], isolationLevel: 0 });
+          return listed!.partitions[0]!.offset >= BigInt(first + timestamps.length + 1);
+        });
+      } finally {
+        await client.close();
+      }
+      return first;
+    }
+    const result = await producer.send({ messages, acks: -1, ...(options.compression ? { compression: options.compression } : {}) });
+    return Number(result.offsets![0]!.offset);
   } finally {
     await producer.close();
   }
