@@ -238,7 +238,7 @@ describe.each(ES_VERSIONS)('Elasticsearch sink on %s', (es) => {
     // What the previous version installed: the same mapping without issue 7's fields, version 1.
     const issue7 = new Set(['time_lag_ms', 'time_lag_kind', 'lag_velocity', 'log_start_offset', 'catch_up_ms', 'data_loss_ms']);
     const previous = mappingOf('partition') as { properties: Record<string, unknown> };
-    const old = { ...previous, properties: Object.fromEntries(Object.entries(previous.properties).filter(([k]) => !issue7.has(k))) };
+    const old: Record<string, unknown> = { ...previous, properties: Object.fromEntries(Object.entries(previous.properties).filter(([k]) => !issue7.has(k))) };
     await admin.cluster.putComponentTemplate({ name: mappingsComponentName(prefix, 'partition'), version: 1, template: { mappings: old }, _meta: { managed_by: 'warren', warren_hash: 'version-1' } });
     const index = indexName(prefix, 'partition', AT);
     await admin.indices.create({ index });
