@@ -2,6 +2,11 @@
 // dashboards and alerts keep working, plus Warren's own `warren_*` series for what Burrow does not export — the
 // collector's health — and the Elasticsearch sink's counters when a source for them is given.
 //
+// Lag in time and the trend (issue 7) are Warren's own `warren_consumer_*` gauges, labelled {cluster, group}
+// (and topic, partition for the per-partition time lag, written like Burrow's per-partition families). A value
+// that is not known — no log-end history yet, no trend, no catch-up because the group is not catching up — has
+// no series at all, never 0, so alerts on them do not fire on ignorance.
+//
 // Cheap scrapes: the per-group and per-partition series are rebuilt from the tracker's last judged reports only
 // when a cycle has finished (or a group was deleted) since the last build, and the rendered text is kept until
 // then. Burrow instead evaluates every group at every scrape (#736). Process metrics are rendered per scrape.
@@ -10,7 +15,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { STATUS_CODE } from '../../evaluator/index.ts';
 import { GaugeFamily, labelPair, yieldToEventLoop } from './exposition.ts';
-import type { CycleReport, Sink, StateView } from '../types.ts';
+import type { CycleReport, Sink, StateView, WarrenEvent } from '../types.ts';
 
 /** Counters of the Elasticsearch sink, as it reports them (see HeartbeatDoc); absent fields are not rendered. */
 export interface SinkStats {
@@ -41,6 +46,11 @@ const PARTITION_LAG = ['burrow_kafka_consumer_partition_lag', 'Current lag of th
 const CURRENT_OFFSET = ['burrow_kafka_consumer_current_offset', 'Newest committed offset of the consumer group on the partition (only when its window is full)'] as const;
 const PARTITION_STATUS = ['burrow_kafka_topic_partition_status', 'Status of the consumer group on the partition: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND (only when its window is full)'] as const;
 const TOPIC_OFFSET = ['burrow_kafka_topic_partition_offset', 'Newest (log-end) offset of the partition'] as const;
+// Warren's per-partition lag in time, {cluster, group, topic, partition}; absent when not known.
+const PARTITION_TIME_LAG = ['warren_partition_time_lag_seconds', 'How far behind in time the committed offset of the group is on the partition (seconds; absent when unknown)'] as const;
+
+/** The kinds of events, each counted from 0 for every cluster once it has had a cycle. */
+const EVENT_KINDS: readonly WarrenEvent['kind'][] = ['status-change', 'group-gone', 'rebalance', 'deploy'];
 
 const NEWLINE = Buffer.from('\n');
 
@@ -60,6 +70,16 @@ export class WarrenMetrics {
   // Burrow's gauges (burrow-spec.md §5.9).
   readonly #lagTotal: Gauge<'cluster' | 'consumer_group'>;
   readonly #groupStatus: Gauge<'cluster' | 'consumer_group'>;
+
+  // Warren's lag in time, trend and rebalance hold per group.
+  readonly #timeLag: Gauge<'cluster' | 'group'>;
+  readonly #velocity: Gauge<'cluster' | 'group'>;
+  readonly #catchUp: Gauge<'cluster' | 'group'>;
+  readonly #dataLoss: Gauge<'cluster' | 'group'>;
+  readonly #rebalancing: Gauge<'cluster' | 'group'>;
+  readonly #events: Counter<'cluster' | 'kind'>;
+  /** Event batches already counted (a second delivery of the same cycle is not counted again). */
+  readonly #countedEvents = new WeakSet<readonly WarrenEvent[]>();
   /** The per-partition families, encoded (see exposition.ts). */
   #families: Buffer[] = [];
 
@@ -96,6 +116,14 @@ export class WarrenMetrics {
     this.#lagTotal = new Gauge({ name: 'burrow_kafka_consumer_lag_total', help: 'Total lag of the consumer group (sum of current_lag over its partitions)', labelNames: perGroup, registers: state });
     this.#groupStatus = new Gauge({ name: 'burrow_kafka_consumer_status', help: "Status of the consumer group: 1 OK, 2 WARN, 3 ERR (Burrow's numbering)", labelNames: perGroup, registers: state });
 
+    const warrenGroup = ['cluster', 'group'] as const;
+    this.#timeLag = new Gauge({ name: 'warren_consumer_time_lag_seconds', help: 'Largest lag in time of the group over its partitions (seconds; absent when none is known)', labelNames: warrenGroup, registers: state });
+    this.#velocity = new Gauge({ name: 'warren_consumer_lag_velocity', help: 'Change of the group lag in messages per second over the window (positive: falling behind; absent when unknown)', labelNames: warrenGroup, registers: state });
+    this.#catchUp = new Gauge({ name: 'warren_consumer_catch_up_seconds', help: 'When the group lag reaches 0 at the current pace (only while catching up)', labelNames: warrenGroup, registers: state });
+    this.#dataLoss = new Gauge({ name: 'warren_consumer_data_loss_seconds', help: 'When retention overtakes the committed offset at the current pace (only while falling behind, with the log start known)', labelNames: warrenGroup, registers: state });
+    this.#rebalancing = new Gauge({ name: 'warren_consumer_rebalancing', help: 'Whether the group is rebalancing (1) or stable (0); while it rebalances a worse status may be held back', labelNames: warrenGroup, registers: state });
+    this.#events = new Counter({ name: 'warren_group_events_total', help: 'Group events by kind: status-change, group-gone, rebalance, deploy', labelNames: ['cluster', 'kind'] as const, registers: state });
+
     this.#groupsByStatus = new Gauge({ name: 'warren_consumer_groups', help: 'Consumer groups by status at the last cycle', labelNames: ['cluster', 'status'] as const, registers: state });
     this.#groupsTracked = new Gauge({ name: 'warren_groups_tracked', help: 'Consumer groups tracked', labelNames: ['cluster'] as const, registers: state });
     this.#partitionsTracked = new Gauge({ name: 'warren_partitions_tracked', help: 'Group-partitions tracked (sum of partition_count over the groups)', labelNames: ['cluster'] as const, registers: state });
@@ -124,8 +152,9 @@ export class WarrenMetrics {
 
     this.sink = {
       name: 'metrics',
-      write: (report) => {
+      write: (report, events) => {
         this.observeCycle(report);
+        this.observeEvents(report.cluster, events);
         // Build the next text now rather than in the next scrape, once something scrapes at all.
         if (this.#scraped) setImmediate(() => void this.#stateBody().catch(() => undefined));
       },
@@ -191,6 +220,15 @@ export class WarrenMetrics {
     // Touch the counters so that every cluster has its series from the first cycle on (0, not absent).
     this.#negativeLags.inc({ cluster }, report.negativeLagClamped);
     this.#outOfRange.inc({ cluster }, report.offsetsOutOfRange);
+    for (const kind of EVENT_KINDS) this.#events.inc({ cluster, kind }, 0);
+    this.#stale = true;
+  }
+
+  /** Counts a cycle's events by kind (once per batch, however often it is passed). */
+  observeEvents(cluster: string, events: readonly WarrenEvent[]): void {
+    if (this.#countedEvents.has(events)) return;
+    this.#countedEvents.add(events);
+    for (const event of events) this.#events.inc({ cluster: event.cluster || cluster, kind: event.kind });
     this.#stale = true;
   }
 
@@ -244,12 +282,13 @@ export class WarrenMetrics {
    */
   async #build(): Promise<void> {
     this.#stale = false;
-    for (const gauge of [this.#lagTotal, this.#groupStatus, this.#groupsByStatus, this.#groupsTracked, this.#partitionsTracked, this.#topicsTracked, this.#clusterUp, this.#lastCycleTime, this.#lastCycleDuration]) gauge.reset();
+    for (const gauge of [this.#lagTotal, this.#groupStatus, this.#timeLag, this.#velocity, this.#catchUp, this.#dataLoss, this.#rebalancing, this.#groupsByStatus, this.#groupsTracked, this.#partitionsTracked, this.#topicsTracked, this.#clusterUp, this.#lastCycleTime, this.#lastCycleDuration]) gauge.reset();
     const partitionLag = new GaugeFamily(...PARTITION_LAG);
     const currentOffset = new GaugeFamily(...CURRENT_OFFSET);
     const partitionStatus = new GaugeFamily(...PARTITION_STATUS);
     const topicOffset = new GaugeFamily(...TOPIC_OFFSET);
-    const families = [partitionLag, currentOffset, partitionStatus, topicOffset];
+    const partitionTimeLag = new GaugeFamily(...PARTITION_TIME_LAG);
+    const families = [partitionLag, currentOffset, partitionStatus, topicOffset, partitionTimeLag];
     const state = this.#state;
     const snapshot = state.clusters().map((cluster) => ({
       cluster,
@@ -277,16 +316,29 @@ export class WarrenMetrics {
         const group = { cluster, consumer_group: result.group };
         this.#lagTotal.set(group, result.totallag);
         this.#groupStatus.set(group, STATUS_CODE[result.status]);
+        const warren = { cluster, group: result.group };
+        if (result.maxTimeLagMs !== null && Number.isFinite(result.maxTimeLagMs)) this.#timeLag.set(warren, result.maxTimeLagMs / 1000);
+        const trend = result.trend;
+        if (trend && trend.kind !== 'unknown' && Number.isFinite(trend.velocity)) this.#velocity.set(warren, trend.velocity);
+        if (trend?.kind === 'catching-up' && Number.isFinite(trend.catchUpMs)) this.#catchUp.set(warren, trend.catchUpMs / 1000);
+        if (trend?.kind === 'falling-behind' && trend.dataLossMs !== null && Number.isFinite(trend.dataLossMs)) this.#dataLoss.set(warren, trend.dataLossMs / 1000);
+        this.#rebalancing.set(warren, (report.rebalance?.kind ?? 'stable') === 'stable' ? 0 : 1);
         const groupLabels = `${clusterLabel},${labelPair('consumer_group', result.group)}`;
+        const warrenGroupLabels = `${clusterLabel},${labelPair('group', result.group)}`;
         let topic = '';
         let topicLabels = '';
+        let warrenTopicLabels = '';
         for (const p of result.partitions) {
           if (p.topic !== topic) {
             topic = p.topic;
-            topicLabels = `${groupLabels},${labelPair('topic', topic)}`;
+            const topicPair = labelPair('topic', topic);
+            topicLabels = `${groupLabels},${topicPair}`;
+            warrenTopicLabels = `${warrenGroupLabels},${topicPair}`;
           }
           const labels = `${topicLabels},partition="${p.partition}"`;
           partitionLag.add(labels, p.currentLag);
+          const timeLag = p.timeLag;
+          if (timeLag && timeLag.kind !== 'unknown' && Number.isFinite(timeLag.ms)) partitionTimeLag.add(`${warrenTopicLabels},partition="${p.partition}"`, timeLag.ms / 1000);
           // As Burrow: offset and partition status only once the partition's window is full.
           if (p.complete === 1 && p.end !== null) {
             currentOffset.add(labels, p.end.offset);

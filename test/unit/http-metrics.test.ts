@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../collector/http/metrics.ts';
 import { Tracker } from '../../collector/tracker.ts';
-import type { StateView } from '../../collector/types.ts';
+import type { GroupReport, StateView, WarrenEvent } from '../../collector/types.ts';
 import { STEP, T0, buildScrape, demoServer, demoTracker, type ScrapeSpec } from '../contract/fixtures.ts';
 import { ACCEPTED_LINT, promtool, series, withoutAcceptedFamilies } from '../contract/promtool.ts';
 
@@ -147,6 +147,110 @@ describe('/metrics', () => {
       throw new Error('sink gone');
     });
     expect(await metrics.render()).toContain('warren_ready');
+  });
+
+  it('lag in time, velocity, catch-up and data-loss times per group, time lag per partition: the tracker\'s values, absent when unknown', async () => {
+    const tracker = new Tracker({ clusters: ['c'], intervals: 10, expireGroupMs: 86_400_000, rules: { allowedLag: 0, minimumComplete: 0 } });
+    const metrics = createMetrics({ state: tracker, processMetrics: false });
+    const member = (clientId: string) => [{ host: '/10.0.0.1', clientId, topic: 't', partitions: [0, 1] }];
+    for (let i = 0; i < 8; i++) {
+      const end = 10_000 + i * 100;
+      const scrape = buildScrape('c', T0 + i * STEP, {
+        topics: { t: [end, end] },
+        groups: {
+          // Commits 300 a cycle while the log grows 100: catching up.
+          catching: { committed: { t: { 0: 7_000 + i * 300, 1: 7_000 + i * 300 } }, members: member('catching-1') },
+          // Commits 20 a cycle: falling behind, with retention 4000 records behind the log end.
+          behind: { committed: { t: { 0: 9_000 + i * 20, 1: end } }, members: member('behind-1') },
+          fresh: { committed: { t: { 0: end, 1: end } }, members: member('fresh-1') },
+          // A group that only committed on partition 1: partition 0 has no time lag.
+          half: { committed: { t: { 1: end - 50 } }, members: member('half-1') },
+        },
+      });
+      scrape.logStart = new Map([['t', [end - 4_000, end - 4_000]]]);
+      const { report, events } = tracker.ingest(scrape);
+      metrics.sink.write(report, events);
+    }
+    const text = await metrics.render();
+    const groupSeries = (name: string) => series(text, name);
+    const report = (g: string): GroupReport => tracker.groupReport('c', g)!;
+    const trend = (g: string) => report(g).result.trend;
+    // What the tracker judged (the premises of this test).
+    expect(trend('catching').kind).toBe('catching-up');
+    expect(trend('behind').kind).toBe('falling-behind');
+    expect(trend('fresh').kind).toBe('steady');
+    expect(report('behind').result.maxTimeLagMs).toBeGreaterThan(0);
+    expect(report('fresh').result.maxTimeLagMs).toBe(0);
+    expect(report('half').result.partitions[0]!.timeLag.kind).toBe('unknown');
+
+    const labels = (g: string) => `{cluster="c",group="${g}"}`;
+    for (const g of ['catching', 'behind', 'fresh', 'half']) {
+      const r = report(g).result;
+      const t = r.trend;
+      expect(groupSeries('warren_consumer_time_lag_seconds').get(labels(g)), g).toBe(r.maxTimeLagMs === null ? undefined : r.maxTimeLagMs / 1000);
+      expect(groupSeries('warren_consumer_lag_velocity').get(labels(g)), g).toBe(t.kind === 'unknown' ? undefined : t.velocity);
+      expect(groupSeries('warren_consumer_catch_up_seconds').get(labels(g)), g).toBe(t.kind === 'catching-up' ? t.catchUpMs / 1000 : undefined);
+      expect(groupSeries('warren_consumer_data_loss_seconds').get(labels(g)), g).toBe(t.kind === 'falling-behind' && t.dataLossMs !== null ? t.dataLossMs / 1000 : undefined);
+      for (const p of r.partitions) {
+        const key = `{cluster="c",group="${g}",topic="t",partition="${p.partition}"}`;
+        expect(series(text, 'warren_partition_time_lag_seconds').get(key), `${g} ${p.partition}`).toBe(p.timeLag.kind === 'unknown' ? undefined : p.timeLag.ms / 1000);
+      }
+    }
+    expect(groupSeries('warren_consumer_velocity')).toEqual(new Map());
+    expect(groupSeries('warren_consumer_lag_velocity').get(labels('catching'))).toBeLessThan(0);
+    expect(groupSeries('warren_consumer_lag_velocity').get(labels('behind'))).toBeGreaterThan(0);
+    expect(groupSeries('warren_consumer_lag_velocity').get(labels('fresh'))).toBe(0);
+    // Only the catching-up group has a catch-up time, only the one falling behind a data-loss time.
+    expect([...groupSeries('warren_consumer_catch_up_seconds').keys()]).toEqual([labels('catching')]);
+    expect([...groupSeries('warren_consumer_data_loss_seconds').keys()]).toEqual([labels('behind')]);
+    expect(groupSeries('warren_consumer_data_loss_seconds').get(labels('behind'))).toBeGreaterThan(0);
+    // No time lag for the partition that was never committed; the other partition of that group has one.
+    expect(series(text, 'warren_partition_time_lag_seconds').has('{cluster="c",group="half",topic="t",partition="0"}')).toBe(false);
+    expect(series(text, 'warren_partition_time_lag_seconds').has('{cluster="c",group="half",topic="t",partition="1"}')).toBe(true);
+    expectPromtoolPasses(text);
+  });
+
+  it('rebalancing 1 while a group rebalances, 0 when stable; events counted by kind, once per cycle', async () => {
+    const tracker = new Tracker({ clusters: ['c'], intervals: 5, expireGroupMs: 86_400_000, rules: { allowedLag: 0, minimumComplete: 0 }, rebalanceGraceMs: 5 * 60_000 });
+    const metrics = createMetrics({ state: tracker, processMetrics: false });
+    const all: WarrenEvent[] = [];
+    const cycle = (i: number, rollingMembers: { host: string; clientId: string; topic: string; partitions: number[] }[]) => {
+      const { report, events } = tracker.ingest(
+        buildScrape('c', T0 + i * STEP, {
+          topics: { t: [1000 + i * 10, 1000 + i * 10] },
+          groups: {
+            steady: { committed: { t: { 0: 1000 + i * 10, 1: 1000 + i * 10 } }, members: [{ host: '/10.0.0.1', clientId: 'steady-1', topic: 't', partitions: [0, 1] }] },
+            rolling: { committed: { t: { 0: 1000 + i * 10, 1: 1000 + i * 10 } }, members: rollingMembers },
+          },
+        }),
+      );
+      all.push(...events);
+      metrics.sink.write(report, events);
+      metrics.sink.write(report, events); // a second delivery counts nothing twice
+    };
+    const v1 = [{ host: '/10.0.0.2', clientId: 'rolling-v1', topic: 't', partitions: [0, 1] }];
+    const v2 = [
+      { host: '/10.0.0.2', clientId: 'rolling-v1', topic: 't', partitions: [0] },
+      { host: '/10.0.0.3', clientId: 'rolling-v2', topic: 't', partitions: [1] },
+    ];
+    cycle(0, v1);
+    cycle(1, v1);
+    let text = await metrics.render();
+    expect(series(text, 'warren_consumer_rebalancing')).toEqual(new Map([['{cluster="c",group="rolling"}', 0], ['{cluster="c",group="steady"}', 0]]));
+    // Every kind has its series from the first cycle on, at 0.
+    expect(series(text, 'warren_group_events_total')).toEqual(
+      new Map(['status-change', 'group-gone', 'rebalance', 'deploy'].map((kind) => [`{cluster="c",kind="${kind}"}`, 0])),
+    );
+    cycle(2, v2); // a canary joins: rebalance and deploy
+    text = await metrics.render();
+    expect(tracker.groupReport('c', 'rolling')!.rebalance.kind).not.toBe('stable');
+    expect(series(text, 'warren_consumer_rebalancing')).toEqual(new Map([['{cluster="c",group="rolling"}', 1], ['{cluster="c",group="steady"}', 0]]));
+    const counted = (kind: string) => all.filter((e) => e.kind === kind).length;
+    expect(counted('rebalance')).toBe(1);
+    expect(counted('deploy')).toBe(1);
+    const events = series(text, 'warren_group_events_total');
+    for (const kind of ['status-change', 'group-gone', 'rebalance', 'deploy']) expect(events.get(`{cluster="c",kind="${kind}"}`), kind).toBe(counted(kind));
+    expectPromtoolPasses(text);
   });
 
   it('promtool is the Debian package the setup script installs', () => {
