@@ -5,8 +5,9 @@
 // Lag in time and the trend are made here, not by the evaluator, so the figures stay the same whatever the
 // estimator does (see `syntheticTimeLag`): producers write `step` records per interval, so a lag of L records
 // is L × interval / step ms behind; the first cycle has no log-end history yet (unknown). The velocity is the
-// change of the lag over the window; retention keeps RETAINED records, so the log start is the committed
-// offset − RETAINED and a partition falling behind loses data after RETAINED / velocity seconds.
+// change of the lag over the window; retention keeps about RETAINED records and deletes whole segments of
+// SEGMENT records, so the log start is the committed offset − RETAINED rounded down to a segment (it moves
+// seldom, as in Kafka) and a partition falling behind loses data after (committed − log start) / velocity s.
 // With `eventsEvery`, group 0 is redeployed every N cycles: a rebalance and a deploy event (sampleEvents),
 // a new client id, a new epoch and a rebalancing group in that cycle.
 import { evaluateGroup, type GroupResult, type OffsetEntry, type PartitionInput, type PartitionResult, type TimeLag, type Trend } from '../evaluator/index.ts';
@@ -35,8 +36,14 @@ export interface SampleOptions {
   eventsEvery?: number;
 }
 
-/** Records retention keeps per partition: the log start is the committed offset minus this (at least 0). */
+/** Records retention keeps per partition, and records per segment (retention deletes whole segments). */
 export const RETAINED = 500_000;
+export const SEGMENT = 100_000;
+
+/** The log start of a partition whose committed offset is `committed`: see the top of this file. */
+export function logStartOf(committed: number): number {
+  return Math.max(0, Math.floor((committed - RETAINED) / SEGMENT) * SEGMENT);
+}
 
 const defaultLag = (g: number, t: number, p: number, cycle: number): number => ((g + t + p) % 7 === 0 ? 100 * (cycle + 1) + p : 0);
 
@@ -160,7 +167,7 @@ export function sampleReport(options: SampleOptions): CycleReport {
         }
         const committed = offsetAt(options.cycle);
         const lag = lagOf(g, t, p, options.cycle);
-        const logStart = Math.max(0, committed - RETAINED);
+        const logStart = logStartOf(committed);
         const deploy = deployOf(options, g, options.cycle);
         const member = `consumer-${group}-${p % 3}${deploy > 0 ? `-v${deploy}` : ''}`;
         inputs.push({

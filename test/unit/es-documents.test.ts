@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DocumentBuilder, documentId, eventDoc, indexName, offsetsLine, unsafeNumber } from '../../collector/sinks/documents.ts';
 import type { DeployEvent, EventDoc, GroupDoc, HeartbeatDoc, PartitionDoc, RebalanceEvent } from '../../collector/types.ts';
 import { evaluateGroup, notFound, STATUS_CODE, type PartitionInput } from '../../evaluator/index.ts';
-import { RETAINED, sampleEvents, sampleReport, statusChange, withSyntheticTimeLag } from '../../elasticsearch/sample-reports.ts';
+import { logStartOf, sampleEvents, sampleReport, statusChange, withSyntheticTimeLag } from '../../elasticsearch/sample-reports.ts';
 import type { CycleReport, GroupReport } from '../../collector/types.ts';
 
 const AT = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -405,7 +405,8 @@ describe('sample reports', () => {
     expect(ms.every((v, i) => i === 0 || v > ms[i - 1]!)).toBe(true);
     expect(lagging(5).trend).toMatchObject({ kind: 'falling-behind', spanMs: 150_000 });
     expect((lagging(5).trend as { velocity: number }).velocity).toBeCloseTo(100 / 30, 10);
-    expect((lagging(5).trend as { dataLossMs: number }).dataLossMs).toBe(Math.round((RETAINED / (100 / 30)) * 1000));
+    const committed = at(5).groups[0]!.details[0]!.committed!;
+    expect((lagging(5).trend as { dataLossMs: number }).dataLossMs).toBe(Math.round(((committed - logStartOf(committed)) / (100 / 30)) * 1000));
     const quiet = at(5).groups[0]!.result.partitions[1]!;
     expect(quiet.timeLag).toEqual({ kind: 'caught-up', ms: 0 });
     expect(quiet.trend).toMatchObject({ kind: 'steady', velocity: 0 });
@@ -413,7 +414,11 @@ describe('sample reports', () => {
     expect(group.maxTimeLagMs).toBe(180_000);
     expect(group.maxTimeLag).toBe(group.partitions[0]);
     expect(group.trend.kind).toBe('falling-behind');
-    expect(at(5).groups[0]!.details[0]!.logStart).toBe(at(5).groups[0]!.details[0]!.committed! - RETAINED);
+    // Retention deletes whole segments: the log start stays put for many cycles.
+    expect(at(5).groups[0]!.details[0]!.logStart).toBe(500_000);
+    expect(logStartOf(1_000_500)).toBe(500_000);
+    expect(logStartOf(1_100_000)).toBe(600_000);
+    expect(logStartOf(20)).toBe(0);
   });
 
   it('with eventsEvery, group 0 is redeployed every N cycles: a rebalance and a deploy event, a new client id and epoch', () => {
