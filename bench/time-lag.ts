@@ -1,0 +1,255 @@
+// Benchmark: what the lag-in-time estimate costs the evaluate step (issue 7: at most +20%), and what recording a
+// log end costs the tracker (once per topic-partition per cycle). One process, one run: the same 10,000 partition
+// inputs are evaluated (a) without `logEnds`/`committed` (the evaluate step without the estimator) and (b) with
+// them, in interleaved rounds so warm-up and machine drift fall on both alike. Everything else is the same in (a)
+// and (b), `logStart` included: the trend (and its data-loss time) runs in both, so the ratio is the estimator's.
+// The estimator's cost is mostly cache misses on the log-end histories, so it grows with how many distinct
+// topic-partitions the inputs read; the last lines show that.
+import { emptyLogEnds, evaluatePartition, recordLogEnd, type LogEndHistory, type OffsetEntry, type PartitionInput } from '../evaluator/index.ts';
+
+const CYCLE_MS = 30_000;
+const CAPACITY = 120;
+const TOPIC_PARTITIONS = 500; // 20 groups per topic-partition
+const CYCLES = 600; // 5 hours of 30 s cycles: every history is full and has been thinned
+const INPUTS = 10_000;
+const START_MS = 1_700_000_000_000;
+
+/** A deterministic pseudo-random sequence (mulberry32), so every run measures the same inputs. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Log ends of one topic-partition per cycle: a base rate that wanders, idle spells and bursts. */
+function producer(rand: () => number, cycles: number, from: number): number[] {
+  const logEnds: number[] = [];
+  let logEnd = from;
+  let rate = 5 + rand() * 500;
+  let idle = 0;
+  let burst = 0;
+  for (let c = 0; c < cycles; c++) {
+    if (idle === 0 && burst === 0) {
+      const r = rand();
+      if (r < 0.01) idle = 20 + Math.floor(rand() * 120); // 10 minutes to an hour idle
+      else if (r < 0.02) burst = 1 + Math.floor(rand() * 6);
+    }
+    rate = Math.max(1, rate * (0.9 + rand() * 0.2));
+    if (idle > 0) idle--;
+    else {
+      const perSecond = burst > 0 ? rate * 20 : rate;
+      if (burst > 0) burst--;
+      logEnd += Math.round(perSecond * (CYCLE_MS / 1000) * (0.8 + rand() * 0.4));
+    }
+    logEnds.push(logEnd);
+  }
+  return logEnds;
+}
+
+interface Fixture {
+  without: PartitionInput[];
+  with: PartitionInput[];
+  nowMs: number;
+  series: number[][];
+  histories: LogEndHistory[];
+}
+
+function fixture(topicPartitions = TOPIC_PARTITIONS): Fixture {
+  const rand = random(7);
+  const series: number[][] = [];
+  const histories: LogEndHistory[] = [];
+  for (let tp = 0; tp < topicPartitions; tp++) {
+    const logEnds = producer(rand, CYCLES, Math.floor(rand() * 1e9));
+    const history = emptyLogEnds();
+    for (let c = 0; c < CYCLES; c++) recordLogEnd(history, logEnds[c]!, START_MS + c * CYCLE_MS + Math.floor(rand() * 500), CAPACITY);
+    series.push(logEnds);
+    histories.push(history);
+  }
+  const last = CYCLES - 1;
+  const nowMs = START_MS + last * CYCLE_MS + 1000;
+  const without: PartitionInput[] = [];
+  const withEstimate: PartitionInput[] = [];
+  for (let i = 0; i < INPUTS; i++) {
+    const tp = i % topicPartitions;
+    const logEnds = series[tp]!;
+    const kind = i % 10;
+    // How many cycles behind the consumer reads, per cycle of the window.
+    const behind = (k: number): number => {
+      if (kind <= 1) return 0; // caught up
+      if (kind <= 5) return 1 + ((i * 7) % 60); // steadily behind by up to 30 minutes
+      if (kind === 6) return 100 + ((i * 13) % 300); // hours behind
+      if (kind === 7) return 2 + (9 - k) * 2; // catching up
+      return 1 + k * 3; // falling behind
+    };
+    const offsets: OffsetEntry[] = [];
+    const brokerOffsets: number[] = [];
+    for (let k = 0; k < 10; k++) {
+      const c = last - 9 + k;
+      const logEnd = logEnds[c]!;
+      // kind 9: committed below everything the history saw (extrapolated); the others read the log behind.
+      const committed = kind === 9 ? logEnds[0]! - 1000 - k : logEnds[Math.max(0, c - behind(k))]!;
+      const at = START_MS + c * CYCLE_MS;
+      offsets.push({ offset: committed, timestamp: at, observedAt: at, lag: Math.max(0, logEnd - committed) });
+      brokerOffsets.push(logEnd);
+    }
+    const end = offsets[9]!;
+    const base = {
+      topic: `t${tp % 50}`,
+      partition: tp,
+      offsets,
+      ringSize: 10,
+      brokerOffsets,
+      currentLag: end.lag!,
+      owner: '/10.0.0.1',
+      clientId: 'c',
+      owned: i % 2 === 0,
+    };
+    // The same object shape in both configurations, so neither pays for a polymorphic property access.
+    const logStart = logEnds[0]! - 5000;
+    without.push({ ...base, committed: undefined, logEnds: undefined, logStart, exactProducedAt: undefined });
+    withEstimate.push({ ...base, committed: end.offset, logEnds: histories[tp]!, logStart, exactProducedAt: undefined });
+  }
+  return { without, with: withEstimate, nowMs, series, histories };
+}
+
+let sink = 0;
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = values.slice().sort((x, y) => x - y);
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  return sorted[lo]! + (sorted[Math.ceil(at)]! - sorted[lo]!) * (at - lo);
+}
+
+function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/**
+ * Evaluates every input `passes` times; returns the CPU time it took (ms). CPU time, not wall time: on a shared
+ * machine the process is descheduled now and then, and wall time would charge that to whichever run it hit.
+ */
+function evaluateAll(inputs: readonly PartitionInput[], nowMs: number, passes: number): number {
+  const started = process.cpuUsage();
+  for (let p = 0; p < passes; p++) {
+    for (let i = 0; i < inputs.length; i++) {
+      const result = evaluatePartition(inputs[i]!, nowMs);
+      sink += result.complete + (result.timeLag.kind === 'unknown' ? 0 : result.timeLag.ms) + (result.trend.kind === 'unknown' ? 0 : 1);
+    }
+  }
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000;
+}
+
+/** ns per recordLogEnd call on histories already at capacity, over `cycles` more cycles of the same producers. */
+function recordCost(f: Fixture, cycles: number, alwaysMoving: boolean): number {
+  const rand = random(11);
+  const extra = f.series.map((logEnds) => {
+    const from = logEnds[logEnds.length - 1]!;
+    if (!alwaysMoving) return producer(rand, cycles, from);
+    return Array.from({ length: cycles }, (_, c) => from + (c + 1) * 1000 + Math.floor(rand() * 500));
+  });
+  const histories = f.histories.map((h) => ({ offsets: h.offsets.slice(), times: h.times.slice() }));
+  const startCycle = CYCLES;
+  const started = performance.now();
+  for (let c = 0; c < cycles; c++) {
+    const at = START_MS + (startCycle + c) * CYCLE_MS;
+    for (let tp = 0; tp < histories.length; tp++) recordLogEnd(histories[tp]!, extra[tp]![c]!, at, CAPACITY);
+  }
+  const elapsed = performance.now() - started;
+  for (const h of histories) sink += h.offsets.length;
+  return (elapsed * 1e6) / (cycles * histories.length);
+}
+
+interface Measurement {
+  rounds: number;
+  nsWithout: number;
+  nsWith: number;
+  ratio: number;
+  q1: number;
+  q3: number;
+  summed: number;
+}
+
+/** Many short rounds, interleaved and alternating in order; the medians shrug off another process's burst. */
+function measure(f: Fixture, rounds: number): Measurement {
+  const PASSES = 2; // 20,000 evaluations per measurement
+  for (let r = 0; r < 10; r++) {
+    evaluateAll(f.without, f.nowMs, PASSES);
+    evaluateAll(f.with, f.nowMs, PASSES);
+  }
+  const timesWithout: number[] = [];
+  const timesWith: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let a: number;
+    let b: number;
+    if (r % 2 === 0) {
+      a = evaluateAll(f.without, f.nowMs, PASSES);
+      b = evaluateAll(f.with, f.nowMs, PASSES);
+    } else {
+      b = evaluateAll(f.with, f.nowMs, PASSES);
+      a = evaluateAll(f.without, f.nowMs, PASSES);
+    }
+    timesWithout.push(a);
+    timesWith.push(b);
+    ratios.push(b / a);
+  }
+  const perRound = PASSES * f.without.length;
+  return {
+    rounds,
+    nsWithout: (median(timesWithout) * 1e6) / perRound,
+    nsWith: (median(timesWith) * 1e6) / perRound,
+    ratio: median(ratios),
+    q1: quantile(ratios, 0.25),
+    q3: quantile(ratios, 0.75),
+    summed: timesWith.reduce((x, y) => x + y) / timesWithout.reduce((x, y) => x + y),
+  };
+}
+
+if (import.meta.main) {
+  const f = fixture();
+  const kinds: Record<string, number> = {};
+  for (const p of f.with) {
+    const kind = evaluatePartition(p, f.nowMs).timeLag.kind;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  const points = f.histories.reduce((n, h) => n + h.offsets.length, 0) / f.histories.length;
+  console.log(
+    `inputs: ${INPUTS.toLocaleString('en')} partitions over ${TOPIC_PARTITIONS} topic-partitions, 10-entry windows, ` +
+      `log-end histories of ${points.toFixed(0)} points (capacity ${CAPACITY}, ${CYCLES} cycles with idle spells and bursts)`,
+  );
+  console.log(`time lag kinds (b): ${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+
+  const m = measure(f, 100);
+  const perSecond = (ns: number): string => Math.round(1e9 / ns).toLocaleString('en');
+  console.log(`(a) without the estimator: ${perSecond(m.nsWithout)} partition evaluations/s, ${m.nsWithout.toFixed(1)} ns per partition (CPU time, median of ${m.rounds} rounds)`);
+  console.log(`(b) with the estimator:    ${perSecond(m.nsWith)} partition evaluations/s, ${m.nsWith.toFixed(1)} ns per partition`);
+  console.log(
+    `ratio (b)/(a) time: ${m.ratio.toFixed(3)} (median of ${m.rounds} interleaved rounds; quartiles ${m.q1.toFixed(3)}–${m.q3.toFixed(3)}; ` +
+      `all rounds summed ${m.summed.toFixed(3)}); target <= 1.20: ${m.ratio <= 1.2 ? 'met' : 'NOT met'}`,
+  );
+
+  recordCost(f, 50, false); // warm-up
+  recordCost(f, 50, true);
+  const mixed = recordCost(f, 400, false);
+  const moving = recordCost(f, 400, true);
+  console.log(
+    `recordLogEnd at capacity ${CAPACITY}: ${mixed.toFixed(0)} ns per point (producers with idle spells and bursts), ` +
+      `${moving.toFixed(0)} ns per point (log end moving every cycle: a thinning on every call)`,
+  );
+  
+  // The same inputs over fewer and more distinct histories: the estimator's cost is mostly cache misses on them.
+  const sensitivity: string[] = [];
+  for (const topicPartitions of [50, 5000]) {
+    const other = measure(fixture(topicPartitions), 60);
+    sensitivity.push(`${topicPartitions.toLocaleString('en')} topic-partitions ${other.ratio.toFixed(3)} (+${(other.nsWith - other.nsWithout).toFixed(0)} ns)`);
+  }
+  console.log(`ratio by distinct log-end histories read: ${sensitivity.join(', ')}; ${TOPIC_PARTITIONS} above (+${(m.nsWith - m.nsWithout).toFixed(0)} ns)`);
+  if (sink === -1) console.log(sink);
+}
