@@ -9,7 +9,8 @@ export const DEFAULT_RULES: Readonly<RuleConfig> = Object.freeze({ allowedLag: 0
 
 /**
  * The verdict on one partition, with Burrow's `complete`, `start`, `end` and `current_lag`, and Warren's lag in
- * time and trend. The committed offset is `p.committed`, else the newest window entry's, else unknown.
+ * time and trend. The committed offset is `p.committed` (null: none now); when the field is absent, the newest
+ * window entry's.
  * Time lag: exact mode (`exactProducedAt` given) → `exact` (`caught-up` at lag 0); lag 0 with a known committed
  * offset → `caught-up`; no `logEnds` → unknown `no-history`; else the estimate from the log-end history.
  */
@@ -28,7 +29,8 @@ export function evaluatePartition(p: PartitionInput, nowMs: number, rules: RuleC
     verdict = judgeWindow(window, p.brokerOffsets, nowMs, rules.allowedLag, p.owned ? p.owner : null, rules.minSilenceMs ?? 0);
   }
   const currentLag = p.currentLag;
-  const committed = p.committed ?? (n === 0 ? null : window[n - 1]!.offset);
+  // Explicit null is "no commit now" (the tracker's word for it); only an absent field falls back to the window.
+  const committed = p.committed !== undefined ? p.committed : n === 0 ? null : window[n - 1]!.offset;
   const exactProducedAt = p.exactProducedAt;
   let timeLag: TimeLag;
   if (typeof exactProducedAt === 'number') timeLag = currentLag === 0 ? TIME_LAG_CAUGHT_UP : exactTimeLag(exactProducedAt, nowMs);

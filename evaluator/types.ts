@@ -43,7 +43,8 @@ export interface PartitionInput {
    */
   owned: boolean;
   /**
-   * For lag in time and trend (optional). The committed offset now (null or absent: the newest window entry's),
+   * For lag in time and trend (optional). The committed offset now (null: no commit; absent: the newest window
+   * entry's),
    * the log-end history of the topic-partition (shared by every group reading it; without it `timeLag` is
    * `unknown` unless the lag is 0 or `exactProducedAt` is given), the log-start offset now (null: not read; the
    * trend's `dataLossMs` needs it), and, in exact mode, when the record at the committed offset was produced (ms).

@@ -287,6 +287,12 @@ describe('evaluatePartition and evaluateGroup fill timeLag, trend and maxTimeLag
     expect(evaluatePartition(input({ offsets: [], currentLag: 0, logEnds }), 300 * S).timeLag).toEqual({ kind: 'unknown', why: 'no-commit' });
   });
 
+  it('committed: null is "no commit now", not the window\'s old offset (the lag is 0 by convention then, not caught up)', () => {
+    const r = evaluatePartition(input({ committed: null, currentLag: 0, logEnds, logStart: 0 }), 300 * S);
+    expect(r.timeLag).toEqual({ kind: 'unknown', why: 'no-commit' });
+    expect(evaluatePartition(input({ committed: null, currentLag: 0 }), 300 * S).timeLag).toEqual({ kind: 'unknown', why: 'no-history' });
+  });
+
   it('exact mode: the producer timestamp, caught-up at lag 0', () => {
     expect(evaluatePartition(input({ logEnds, exactProducedAt: 100 * S }), 300 * S).timeLag).toEqual({ kind: 'exact', ms: 200_000, producedAt: 100_000 });
     expect(evaluatePartition(input({ exactProducedAt: 100 * S, currentLag: 0 }), 300 * S).timeLag).toEqual({ kind: 'caught-up', ms: 0 });
