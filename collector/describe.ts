@@ -1,4 +1,5 @@
 // `warren describe`: the columns of `kafka-consumer-groups.sh --describe` plus Warren's STATUS, from live scrapes.
+import type { TimeLag } from '../evaluator/index.ts';
 import type { GroupReport } from './types.ts';
 
 export interface DescribeRow {
@@ -8,6 +9,9 @@ export interface DescribeRow {
   currentOffset: number | null;
   logEndOffset: number | null;
   lag: number | null;
+  /** How far behind in time (ms) and how it is known; null when unknown (one sample, no commit). */
+  timeLagMs: number | null;
+  timeLagKind: TimeLag['kind'];
   consumerId: string;
   host: string;
   clientId: string;
@@ -25,6 +29,8 @@ export function describeRows(report: GroupReport): DescribeRow[] {
       currentOffset: detail.committed,
       logEndOffset: detail.logEnd,
       lag: detail.committed === null || detail.logEnd === null ? null : p.currentLag,
+      timeLagMs: p.timeLag.kind === 'unknown' ? null : p.timeLag.ms,
+      timeLagKind: p.timeLag.kind,
       consumerId: detail.memberId,
       host: detail.host,
       clientId: detail.clientId,
@@ -41,11 +47,24 @@ const COLUMNS: readonly Column<DescribeRow>[] = [
   ['CURRENT-OFFSET', (r) => (r.currentOffset === null ? '-' : String(r.currentOffset))],
   ['LOG-END-OFFSET', (r) => (r.logEndOffset === null ? '-' : String(r.logEndOffset))],
   ['LAG', (r) => (r.lag === null ? '-' : String(r.lag))],
+  ['TIME-LAG', (r) => (r.timeLagMs === null ? '-' : `${r.timeLagKind === 'extrapolated' ? '>=' : ''}${formatDuration(r.timeLagMs)}`)],
   ['CONSUMER-ID', (r) => r.consumerId || '-'],
   ['HOST', (r) => r.host || '-'],
   ['CLIENT-ID', (r) => r.clientId || '-'],
   ['STATUS', (r) => r.status],
 ];
+
+/** A duration for people: 0s, 850ms, 12.4s, 3m05s, 2h01m, 3d04h. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.floor(ms / 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${two(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d${two(Math.floor(s / 3600) % 24)}h`;
+}
 
 /** A column of a text table: its title and how a row shows in it. */
 export type Column<T> = readonly [title: string, cell: (row: T) => string];
@@ -75,6 +94,7 @@ export function describeJson(report: GroupReport) {
     members: report.memberCount,
     status: report.result.status,
     totalLag: report.result.totallag,
+    maxTimeLagMs: report.result.status === 'NOTFOUND' ? null : report.result.maxTimeLagMs,
     partitions: describeRows(report),
   };
 }

@@ -191,7 +191,7 @@ describe.each(KAFKA_VERSIONS)('collector on %s', (kafka) => {
     expect(described.status).toBe('OK');
 
     const table = await run(process.execPath, [CLI, 'describe', '--bootstrap-server', brokers.join(','), '--group', target]);
-    expect(table.stdout.split('\n')[0]).toMatch(/^GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID\s+STATUS$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+TIME-LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID\s+STATUS$/);
   });
 
   it('`warren describe` exits non-zero for an unknown group', async () => {
