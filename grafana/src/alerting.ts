@@ -17,6 +17,7 @@ import { CONSUMER_GROUP_UID } from './dashboards/consumer-group.ts';
 import { PIPELINE_UID } from './dashboards/pipeline-health.ts';
 import { and, count, max, overTime, quoted, target, terms, uniqueCount } from './query.ts';
 import type { BucketDecl, MetricDecl } from './query.ts';
+import { DEFAULT_TIME_LAG_MS, formatDuration } from './thresholds.ts';
 import type { LagThresholds } from './thresholds.ts';
 
 export const ALERT_FOLDER = 'Warren';
@@ -176,12 +177,17 @@ function groupStatusRule(
   };
 }
 
-/** A short, unique, valid rule uid for a group's lag rule. */
-export function lagRuleUid(cluster: string, group: string): string {
-  const slug = `${cluster}-${group}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 20);
+/** `<prefix><slug of cluster-group, at most slugLength>-<7-character hash>`: short, unique, a valid rule uid. */
+function groupRuleUid(prefix: string, slugLength: number, cluster: string, group: string): string {
+  const slug = `${cluster}-${group}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, slugLength);
   let h = 2166136261;
   for (const ch of `${cluster}\u0000${group}`) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0;
-  return `warren-lag-${slug}-${h.toString(36).padStart(7, '0')}`;
+  return `${prefix}${slug}-${h.toString(36).padStart(7, '0')}`;
+}
+
+/** A short, unique, valid rule uid for a group's lag rule. */
+export function lagRuleUid(cluster: string, group: string): string {
+  return groupRuleUid('warren-lag-', 20, cluster, group);
 }
 
 function lagRule(uid: string, title: string, query: string, limit: number, panelId: number): Rule {
@@ -216,12 +222,60 @@ function lagRule(uid: string, title: string, query: string, limit: number, panel
   };
 }
 
+/** A short, unique, valid rule uid for a group's time-lag rule (at most 40 characters). */
+export function timeLagRuleUid(cluster: string, group: string): string {
+  return groupRuleUid('warren-time-lag-', 16, cluster, group);
+}
+
+/**
+ * Time lag above threshold: the group's `max_time_lag_ms` (its most delayed partition) in its newest complete
+ * minute, above the threshold two evaluations after it first was (`for` 2m: a single estimate that jumps does
+ * not page). T is the time lag in seconds for the message; S, E, G the status and lags every group alert shows.
+ */
+function timeLagRule(uid: string, title: string, query: string, limitMs: number, panelId: number): Rule {
+  const limit = formatDuration(limitMs);
+  return {
+    uid,
+    title,
+    condition: 'C',
+    data: [
+      esQuery('A', 'group', query, [max('max_time_lag_ms')], [...PER_GROUP, MINUTES], STATUS_RANGE_S),
+      reduce('B', 'A', 'last', LATEST),
+      threshold('C', 'B', 'gt', [limitMs]),
+      math('T', '$B / 1000'),
+      esQuery('D', 'group', query, [max('total_lag')], [...PER_GROUP, MINUTES], STATUS_RANGE_S),
+      reduce('E', 'D', 'last', LATEST),
+      esQuery('F', 'group', query, [max('max_lag')], [...PER_GROUP, MINUTES], STATUS_RANGE_S),
+      reduce('G', 'F', 'last', LATEST),
+      esQuery('R', 'group', query, [max('status_code')], [...PER_GROUP, MINUTES], STATUS_RANGE_S),
+      reduce('S', 'R', 'last', LATEST),
+    ],
+    for: '2m',
+    // No time lag known (no group document has one yet) is not an alarm; the heartbeat rule covers silence.
+    noDataState: 'OK',
+    execErrState: 'Error',
+    labels: { severity: 'warning', team: 'kafka', source: 'warren', time_lag_threshold: limit },
+    annotations: {
+      summary: `Consumer group {{ $labels.group }} on {{ $labels.cluster }} is {{ humanizeDuration $values.T.Value }} behind (threshold ${limit})`,
+      description: `The committed offset of its most delayed partition was produced {{ humanizeDuration $values.T.Value }} ago; the threshold for this group is ${limit} (grafana/lag-thresholds.yaml, timeLag).`,
+      status: STATUS_OF_CODE,
+      reason: 'time-lag-above-threshold',
+      ...LAG_ANNOTATIONS,
+    },
+    dashboardUid: CONSUMER_GROUP_UID,
+    panelId,
+    isPaused: false,
+  };
+}
+
 export interface PanelIds {
   groupStatus: number;
   partitionStatus: number;
   partitionLag: number;
   cycleDuration: number;
   clustersFailing: number;
+  /** The consumer group's time-lag panel (the time-lag rules link to it); partitionLag when absent. */
+  timeLag?: number;
 }
 
 export function ruleGroups(thresholds: LagThresholds, panels: PanelIds): RuleGroup[] {
@@ -283,6 +337,28 @@ export function ruleGroups(thresholds: LagThresholds, panels: PanelIds): RuleGro
     ),
   ];
 
+  const time = thresholds.timeLag ?? { default: DEFAULT_TIME_LAG_MS, groups: [] };
+  const timeListed = time.groups.map((g) => `(cluster:${quoted(g.cluster)} AND group:${quoted(g.group)})`);
+  const timeLagPanel = panels.timeLag ?? panels.partitionLag;
+  const timeLag: Rule[] = [
+    timeLagRule(
+      'warren-time-lag-default',
+      'Consumer group time lag above threshold',
+      timeListed.length === 0 ? '' : `*:* AND NOT (${timeListed.join(' OR ')})`,
+      time.default,
+      timeLagPanel,
+    ),
+    ...time.groups.map((g) =>
+      timeLagRule(
+        timeLagRuleUid(g.cluster, g.group),
+        `Consumer group time lag above threshold (${g.cluster}/${g.group})`,
+        and(`cluster:${quoted(g.cluster)}`, `group:${quoted(g.group)}`),
+        g.threshold,
+        timeLagPanel,
+      ),
+    ),
+  ];
+
   const pipeline: Rule[] = [
     {
       uid: 'warren-heartbeat-missing',
@@ -334,7 +410,7 @@ export function ruleGroups(thresholds: LagThresholds, panels: PanelIds): RuleGro
   ];
 
   const group = (name: string, rules: Rule[]): RuleGroup => ({ orgId: 1, name, folder: ALERT_FOLDER, interval: ALERT_INTERVAL, rules });
-  return [group('warren-consumer-status', consumer), group('warren-consumer-lag', lag), group('warren-pipeline', pipeline)];
+  return [group('warren-consumer-status', consumer), group('warren-consumer-lag', lag), group('warren-consumer-time-lag', timeLag), group('warren-pipeline', pipeline)];
 }
 
 export function rulesProvisioning(thresholds: LagThresholds, panels: PanelIds): Record<string, unknown> {

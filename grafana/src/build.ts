@@ -19,10 +19,10 @@ export const GRAFANA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 export const DASHBOARDS_MOUNT = '/etc/grafana/dashboards/warren';
 export const DASHBOARD_FOLDER = 'Warren';
 
-export function dashboards(): Record<string, Record<string, unknown>> {
+export function dashboards(thresholds: LagThresholds = loadThresholds()): Record<string, Record<string, unknown>> {
   return {
     'overview.json': overview(),
-    'consumer-group.json': consumerGroup(),
+    'consumer-group.json': consumerGroup({ timeLagThresholdMs: thresholds.timeLag?.default }),
     'pipeline-health.json': pipelineHealth(),
   };
 }
@@ -46,7 +46,7 @@ function yamlFile(comment: string[], value: unknown): string {
 /** Every generated file, relative to grafana/, with its content. */
 export function generate(thresholds: LagThresholds = loadThresholds()): Map<string, string> {
   const files = new Map<string, string>();
-  const boards = dashboards();
+  const boards = dashboards(thresholds);
   for (const [name, board] of Object.entries(boards)) {
     files.set(join('dashboards', name), JSON.stringify(board, null, 2) + '\n');
   }
@@ -58,6 +58,7 @@ export function generate(thresholds: LagThresholds = loadThresholds()): Map<stri
     partitionLag: panelId(cg, 'Lag per partition'),
     cycleDuration: panelId(ph, 'Cycle duration'),
     clustersFailing: panelId(ph, 'Clusters failing'),
+    timeLag: panelId(cg, 'Time lag per partition'),
   };
   files.set(
     'provisioning/datasources/warren.yaml',
@@ -86,7 +87,7 @@ export function generate(thresholds: LagThresholds = loadThresholds()): Map<stri
   );
   files.set(
     'provisioning/alerting/warren-rules.yaml',
-    yamlFile(['Alert rules. Per-group lag thresholds come from grafana/lag-thresholds.yaml.'], rulesProvisioning(thresholds, panels)),
+    yamlFile(['Alert rules. Per-group lag and time-lag thresholds come from grafana/lag-thresholds.yaml.'], rulesProvisioning(thresholds, panels)),
   );
   files.set(
     'provisioning/alerting/warren-notifications.yaml',

@@ -25,6 +25,12 @@ export const PARTITION_FIELDS = {
   complete: 'float',
   reason: 'keyword',
   reason_detail: 'unindexed',
+  time_lag_ms: 'long',
+  time_lag_kind: 'keyword',
+  lag_velocity: 'float',
+  log_start_offset: 'long',
+  catch_up_ms: 'long',
+  data_loss_ms: 'long',
 } as const satisfies FieldsOf<PartitionDoc>;
 
 export const GROUP_FIELDS = {
@@ -44,6 +50,14 @@ export const GROUP_FIELDS = {
   member_count: 'integer',
   reason: 'keyword',
   reason_detail: 'unindexed',
+  max_time_lag_ms: 'long',
+  lag_velocity: 'float',
+  catch_up_ms: 'long',
+  data_loss_ms: 'long',
+  trend: 'keyword',
+  rebalancing: 'boolean',
+  judged_status: 'keyword',
+  epoch: 'integer',
 } as const satisfies FieldsOf<GroupDoc>;
 
 export const EVENT_FIELDS = {
@@ -59,6 +73,17 @@ export const EVENT_FIELDS = {
   partition: 'integer',
   reason: 'keyword',
   message: 'text',
+  epoch: 'integer',
+  previous_epoch: 'integer',
+  state: 'keyword',
+  previous_state: 'keyword',
+  member_count: 'integer',
+  members_joined: 'keyword',
+  members_left: 'keyword',
+  client_ids: 'keyword',
+  previous_client_ids: 'keyword',
+  hosts: 'keyword',
+  previous_hosts: 'keyword',
 } as const satisfies FieldsOf<EventDoc>;
 
 export const HEARTBEAT_FIELDS = {

@@ -146,6 +146,65 @@ describe.each(ES_VERSIONS)('grafana alert rules on %s', (es) => {
       expect(results.get('50000')!.history.at(-1)!.evaluation.instances.map((i) => [i.labels.group, i.state])).toEqual([['audit', 'Normal']]);
     });
 
+    it('time lag above the default threshold (5m): the two stuck groups fire on the third evaluation, with how far behind they are', async () => {
+      const sim = await run('warren-time-lag-default', bad);
+      const orders = key({ cluster: 'prod', group: 'orders-app' });
+      const payments = key({ cluster: 'prod', group: 'payments' });
+      // for: 2m — Pending at the first two evaluations, firing at the third.
+      expect(sim.history[0]!.states).toEqual({ [orders]: 'Pending', [payments]: 'Pending' });
+      expect(sim.history[1]!.states).toEqual({ [orders]: 'Pending', [payments]: 'Pending' });
+      expect(sim.history[2]!.states).toEqual({ [orders]: 'Alerting', [payments]: 'Alerting' });
+      expect(finalStates(sim)).toEqual({ [orders]: 'Alerting', [payments]: 'Alerting' });
+      // Every other group is evaluated and Normal: audit is 20000 messages behind but only 200 s.
+      const last = sim.history.at(-1)!.evaluation.instances;
+      expect(last.filter((i) => i.state === 'Normal').map((i) => `${i.labels.cluster}/${i.labels.group}`).sort()).toEqual(
+        ['prod/audit', 'prod/billing', 'prod/inventory', 'prod/reports', 'prod/shipping', 'staging/orders-app'].sort(),
+      );
+      const alert = sim.firing.find((a) => a.labels.group === 'orders-app')!;
+      expect(alert.labels).toMatchObject({ alertname: 'Consumer group time lag above threshold', cluster: 'prod', group: 'orders-app', time_lag_threshold: '5m', severity: 'warning', grafana_folder: 'Warren' });
+      // The newest complete minute holds cycles 1 and 2: orders/2 was 24 minutes behind in cycle 1.
+      expect(alert.values.B!.Value).toBe(1_440_000);
+      expect(alert.annotations).toMatchObject({
+        summary: 'Consumer group orders-app on prod is 24m 0s behind (threshold 5m)',
+        status: 'ERR',
+        reason: 'time-lag-above-threshold',
+        total_lag: '1205',
+        max_lag: '1200',
+      });
+      expect(alert.annotations.description).toContain('was produced 24m 0s ago; the threshold for this group is 5m');
+      expect(sim.firing.find((a) => a.labels.group === 'payments')!.annotations.summary).toBe('Consumer group payments on prod is 29m 0s behind (threshold 5m)');
+    });
+
+    it('per-group time-lag thresholds from the lookup: a lower one fires, a higher one keeps a group quiet', async () => {
+      const groups = ruleGroups(
+        {
+          default: 10000,
+          groups: [],
+          timeLag: {
+            default: 300_000,
+            groups: [
+              { cluster: 'prod', group: 'audit', threshold: 120_000 },
+              { cluster: 'prod', group: 'orders-app', threshold: 3_600_000 },
+            ],
+          },
+        },
+        { groupStatus: 1, partitionStatus: 1, partitionLag: 1, cycleDuration: 1, clustersFailing: 1, timeLag: 1 },
+      );
+      const time = groups.find((g) => g.name === 'warren-consumer-time-lag')!;
+      const results = new Map<string, Simulation>();
+      for (const rule of time.rules) results.set(rule.labels.time_lag_threshold!, await simulate(rule, time, steps(bad)));
+      expect([...results.keys()]).toEqual(['5m', '2m', '1h']);
+      // The default rule leaves both listed groups out: only payments is left above 5 minutes.
+      expect(finalStates(results.get('5m')!)).toEqual({ [key({ cluster: 'prod', group: 'payments' })]: 'Alerting' });
+      expect(results.get('5m')!.history.at(-1)!.evaluation.instances.map((i) => `${i.labels.cluster}/${i.labels.group}`).sort()).toEqual(
+        ['prod/billing', 'prod/inventory', 'prod/payments', 'prod/reports', 'prod/shipping', 'staging/orders-app'].sort(),
+      );
+      expect(finalStates(results.get('2m')!)).toEqual({ [key({ cluster: 'prod', group: 'audit' })]: 'Alerting' });
+      expect(results.get('2m')!.firing[0]!.annotations.summary).toBe('Consumer group audit on prod is 3m 20s behind (threshold 2m)');
+      expect(finalStates(results.get('1h')!)).toEqual({});
+      expect(results.get('1h')!.history.at(-1)!.evaluation.instances.map((i) => [i.labels.group, i.state])).toEqual([['orders-app', 'Normal']]);
+    });
+
     it('cluster failing to scrape (heartbeat ok: false) for two evaluations', async () => {
       const sim = await run('warren-cluster-scrape-failing', bad);
       expect(finalStates(sim)).toEqual({ [key({ cluster: 'staging' })]: 'Alerting' });

@@ -130,15 +130,31 @@ describe.each(ES_VERSIONS)('grafana panel, variable and annotation queries on %s
     });
 
     it('consumer groups table: current status, total and max lag, last report and last change', async () => {
-      const [a, b] = await runPanel(OVERVIEW, panelByTitle(OVERVIEW, 'Consumer groups'), overviewVars());
+      const [a, b, c] = await runPanel(OVERVIEW, panelByTitle(OVERVIEW, 'Consumer groups'), overviewVars());
       const current = onlyTable(a!.frames);
       expect(current.columns).toEqual(['cluster', 'group', 'status', 'Max @timestamp', 'Max total_lag', 'Max max_lag']);
       const changes = onlyTable(b!.frames);
       expect(changes.columns).toEqual(['cluster', 'group', 'Max']);
-      const merged = rowsAsObjects(merge([current, changes]));
+      const time = onlyTable(c!.frames);
+      expect(time.columns).toEqual(['cluster', 'group', 'Max max_time_lag_ms', 'Max lag_velocity']);
+      const merged = rowsAsObjects(merge([current, changes, time]));
       const row = (cluster: string, group: string) => merged.find((r) => r.cluster === cluster && r.group === group);
       expect(merged.length).toBe(8);
-      expect(row('prod', 'orders-app')).toEqual({ cluster: 'prod', group: 'orders-app', status: 'ERR', 'Max @timestamp': s.t0, 'Max total_lag': 1205, 'Max max_lag': 1200, Max: s.t0 - (CYCLES - 1) * CYCLE_MS });
+      expect(row('prod', 'orders-app')).toEqual({
+        cluster: 'prod',
+        group: 'orders-app',
+        status: 'ERR',
+        'Max @timestamp': s.t0,
+        'Max total_lag': 1205,
+        'Max max_lag': 1200,
+        Max: s.t0 - (CYCLES - 1) * CYCLE_MS,
+        // The stuck partition, 24.5 minutes behind in the newest report (the max of the last 2 minutes).
+        'Max max_time_lag_ms': 1_470_000,
+        'Max lag_velocity': 0,
+      });
+      expect(row('prod', 'audit')).toMatchObject({ 'Max max_time_lag_ms': 200_000, 'Max lag_velocity': -40 });
+      expect(row('prod', 'reports')).toMatchObject({ 'Max max_time_lag_ms': 150_000, 'Max lag_velocity': 5 });
+      expect(row('prod', 'billing')).toMatchObject({ 'Max max_time_lag_ms': 7_000, 'Max lag_velocity': 0.5 });
       expect(row('prod', 'inventory')).toMatchObject({ status: 'ERR', 'Max total_lag': 50, Max: s.t0 - CYCLE_MS });
       expect(row('prod', 'shipping')).toMatchObject({ status: 'WARN', Max: s.t0 - 9 * CYCLE_MS });
       expect(row('prod', 'audit')).toMatchObject({ status: 'OK', 'Max total_lag': 20000, Max: null });
@@ -175,6 +191,25 @@ describe.each(ES_VERSIONS)('grafana panel, variable and annotation queries on %s
         'staging / orders-app',
       ]);
       expect(all.map(lastNotNull)).toEqual([20000, 15000, 1205, 700, 300, 100, 50, 3]);
+    });
+
+    it('top groups by max time lag: the most delayed first, in ms', async () => {
+      const [r] = await runPanel(OVERVIEW, panelByTitle(OVERVIEW, 'Top groups by max time lag'), overviewVars());
+      const all = series(r!.frames);
+      expect(all.map((x) => x.name)).toEqual([
+        'prod / payments',
+        'prod / orders-app',
+        'prod / audit',
+        'prod / reports',
+        'prod / billing',
+        'prod / shipping',
+        'prod / inventory',
+        'staging / orders-app',
+      ]);
+      expect(all.map(lastNotNull)).toEqual([1_770_000, 1_470_000, 200_000, 150_000, 7_000, 1_000, 500, 30]);
+      // The stuck partitions fall further behind, interval after interval.
+      const payments = all[0]!.values.filter((v): v is number => v !== null);
+      expect(payments.every((v, i) => i === 0 || v > payments[i - 1]!)).toBe(true);
     });
 
     it('variables: clusters, and the groups of the chosen cluster', async () => {
@@ -244,6 +279,76 @@ describe.each(ES_VERSIONS)('grafana panel, variable and annotation queries on %s
     it('events as annotations', async () => {
       const events = await runAnnotation(CONSUMER, 'Status changes', groupVars());
       expect(events).toEqual([{ time: s.t0 - (CYCLES - 1) * CYCLE_MS, text: 'orders-app on prod: OK → ERR (orders/2: stalled)', tags: ['ERR'] }]);
+    });
+
+    it('rebalances and deploys as annotations: the message names the change and lists the offsets', async () => {
+      const rebalances = (await runAnnotation(CONSUMER, 'Rebalances', groupVars())).sort((x, y) => x.time - y.time);
+      expect(rebalances).toEqual([
+        {
+          time: s.t0 - (CYCLES - 1) * CYCLE_MS,
+          text: 'group orders-app: rebalance, epoch 6 → 7, Stable → PreparingRebalance, 2 members; joined orders-2 (/10.0.0.2); offsets: orders p0=1000, p1=2000 (lag 5), p2=5000 (lag 1200)',
+          tags: ['PreparingRebalance'],
+        },
+        {
+          time: s.t0 - 5 * CYCLE_MS,
+          text: `group orders-app: rebalance, epoch 7 → 8, Stable → CompletingRebalance, 2 members; joined orders-1 (/10.0.0.1); left orders-1 (/10.0.0.1); offsets: orders p0=${1000 + 10 * (CYCLES - 6)}, p1=${2000 + 10 * (CYCLES - 6)} (lag 5), p2=5000 (lag 1200)`,
+          tags: ['CompletingRebalance'],
+        },
+      ]);
+      expect(await runAnnotation(CONSUMER, 'Deploys', groupVars())).toEqual([
+        {
+          time: s.t0 - (CYCLES - 1) * CYCLE_MS,
+          text: 'group orders-app: deploy, client ids orders-1 → orders-1, orders-2; hosts /10.0.0.1 → /10.0.0.1, /10.0.0.2; offsets: orders p0=1000, p1=2000 (lag 5), p2=5000 (lag 1200)',
+          tags: ['orders-1', 'orders-2'],
+        },
+      ]);
+      // Other groups had none; status changes are not shown as rebalances.
+      expect(await runAnnotation(CONSUMER, 'Rebalances', ctx({ cluster: 'prod', group: 'payments', topic: ALL }))).toEqual([]);
+      expect(await runAnnotation(CONSUMER, 'Deploys', ctx({ cluster: 'prod', group: 'payments', topic: ALL }))).toEqual([]);
+    });
+
+    it('max time lag now and over time, time lag per partition', async () => {
+      const [stat] = await runPanel(CONSUMER, panelByTitle(CONSUMER, 'Max time lag'), groupVars());
+      expect(lastNotNull(series(stat!.frames)[0]!)).toBe(1_470_000);
+      const [over] = await runPanel(CONSUMER, panelByTitle(CONSUMER, 'Max time lag over time'), groupVars());
+      const max = byName(over!.frames).get('max time lag')!;
+      expect(lastNotNull(max)).toBe(1_470_000);
+      const values = max.values.filter((v): v is number => v !== null);
+      expect(values[0]).toBeGreaterThanOrEqual(600_000);
+      expect(values.every((v, i) => i === 0 || v > values[i - 1]!)).toBe(true);
+      const [per] = await runPanel(CONSUMER, panelByTitle(CONSUMER, 'Time lag per partition'), groupVars());
+      const named = byName(per!.frames);
+      expect([...named.keys()]).toEqual(['orders / 0', 'orders / 1', 'orders / 2']);
+      expect([...named.values()].map(lastNotNull)).toEqual([0, 50, 1_470_000]);
+    });
+
+    it('trend: velocity, catch-up and data-loss times of the latest report, each only where it applies', async () => {
+      const trend = async (group: string) => {
+        const [r] = await runPanel(CONSUMER, panelByTitle(CONSUMER, 'Trend'), ctx({ cluster: 'prod', group, topic: ALL }));
+        return Object.fromEntries([...byName(r!.frames)].map(([name, x]) => [name, lastNotNull(x)]));
+      };
+      expect(await trend('orders-app')).toEqual({ lag_velocity: 0, catch_up_ms: null, data_loss_ms: null });
+      expect(await trend('audit')).toEqual({ lag_velocity: -40, catch_up_ms: 500_000, data_loss_ms: null });
+      expect(await trend('reports')).toEqual({ lag_velocity: 5, catch_up_ms: null, data_loss_ms: 3_600_000 });
+      expect(await trend('billing')).toEqual({ lag_velocity: 0.5, catch_up_ms: null, data_loss_ms: 7_200_000 });
+      // The names the stat's overrides rename are the names the datasource gives.
+      const overrides = (panelByTitle(CONSUMER, 'Trend').fieldConfig.overrides as Json[]).map((o) => o.matcher.options);
+      expect(overrides.sort()).toEqual(Object.keys(await trend('audit')).sort());
+    });
+
+    it('canary split: lag and time lag by client id and by host, the canary apart from the rest', async () => {
+      const split = async (title: string) => {
+        const [r] = await runPanel(CONSUMER, panelByTitle(CONSUMER, title), groupVars());
+        return Object.fromEntries([...byName(r!.frames)].map(([name, x]) => [name, lastNotNull(x)]));
+      };
+      // orders-2 on /10.0.0.2 is the canary deployed 15 minutes ago; its partition is stuck.
+      expect(await split('Max lag by client id')).toEqual({ 'orders-1': 5, 'orders-2': 1200 });
+      expect(await split('Max time lag by client id')).toEqual({ 'orders-1': 50, 'orders-2': 1_470_000 });
+      expect(await split('Max lag by host')).toEqual({ '/10.0.0.1': 5, '/10.0.0.2': 1200 });
+      expect(await split('Max time lag by host')).toEqual({ '/10.0.0.1': 50, '/10.0.0.2': 1_470_000 });
+      // An unowned partition (payments/0 is STOP, nobody owns it) shows as its own, empty owner.
+      const [payments] = await runPanel(CONSUMER, panelByTitle(CONSUMER, 'Max time lag by host'), ctx({ cluster: 'prod', group: 'payments', topic: ALL }));
+      expect(Object.fromEntries([...byName(payments!.frames)].map(([name, x]) => [name, lastNotNull(x)]))).toEqual({ '': 1_770_000, '/10.0.0.3': 0 });
     });
 
     it('variables: cluster, group, topic', async () => {

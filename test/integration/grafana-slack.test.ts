@@ -94,6 +94,8 @@ describe('grafana Slack notifications from the provisioned templates', () => {
       'Consumer group in WARN for 10 minutes prod/billing',
       'Consumer group lag above threshold prod/audit',
       'Consumer group lag above threshold prod/reports',
+      'Consumer group time lag above threshold prod/orders-app',
+      'Consumer group time lag above threshold prod/payments',
       'Kafka cluster failing to scrape staging/-',
       'Partition stopped or stalled prod/inventory',
       'Partition stopped or stalled prod/orders-app',
@@ -138,11 +140,12 @@ describe('grafana Slack notifications from the provisioned templates', () => {
       expect(r.body.attachments[0]!.text).not.toContain('<no value>');
     }
     const orders = received.map((r) => r.body.attachments[0]!).find((a) => a.title.includes('/ orders-app'))!;
-    // Two rules fired for the group (ERR and the stalled partition): one message, two alerts.
+    // Three rules fired for the group (ERR, the stalled partition, its time lag): one message, three alerts.
     if (process.env.WARREN_SHOW_SLACK) console.log(JSON.stringify(orders, null, 2));
-    expect(orders.title).toBe('[FIRING:2] Warren alerts · prod / orders-app');
+    expect(orders.title).toBe('[FIRING:3] Warren alerts · prod / orders-app');
     expect(orders.text).toContain('*Consumer group in ERR* (firing) — Consumer group orders-app on prod is ERR');
     expect(orders.text).toContain('*Partition stopped or stalled* (firing) — 1 partition(s) of orders in STALL for group orders-app on prod');
+    expect(orders.text).toContain('*Consumer group time lag above threshold* (firing) — Consumer group orders-app on prod is 24m 0s behind (threshold 5m)');
     for (const line of ['• Cluster: prod', '• Group: orders-app', '• Status: ERR', '• Status: STALL', '• Total lag: 1205', '• Max lag: 1200', '• Reason: stalled']) {
       expect(orders.text).toContain(line);
     }

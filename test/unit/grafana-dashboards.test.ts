@@ -210,9 +210,51 @@ describe('grafana dashboards: variables and annotations', () => {
     });
   }
 
-  it('the consumer group dashboard shows events as annotations', () => {
+  it('the consumer group dashboard shows status changes, rebalances and deploys as annotations, each kind once', () => {
     const cg = annotations.filter((x) => x.dashboard === 'warren-consumer-group');
-    expect(cg.map((x) => x.a.datasource.uid)).toEqual(['warren-event']);
+    expect(cg.map((x) => [x.a.name, x.a.datasource.uid, x.a.textField, x.a.tagsField])).toEqual([
+      ['Status changes', 'warren-event', 'message', 'to_status'],
+      ['Rebalances', 'warren-event', 'message', 'state'],
+      ['Deploys', 'warren-event', 'message', 'client_ids'],
+    ]);
+    expect(cg.map((x) => x.a.target.query)).toEqual([
+      '(cluster:$cluster AND group:$group) AND (kind:("status-change" OR "group-gone"))',
+      '(cluster:$cluster AND group:$group) AND kind:"rebalance"',
+      '(cluster:$cluster AND group:$group) AND kind:"deploy"',
+    ]);
+  });
+
+  it('lag in time and the canary split are on the dashboards', () => {
+    const titles = (uid: string) => (parsed.find((p) => p.json.uid === uid)!.json.panels as any[]).map((p) => p.title as string);
+    expect(titles('warren-consumer-group')).toEqual(
+      expect.arrayContaining(['Max time lag', 'Trend', 'Max time lag over time', 'Time lag per partition', 'Max lag by client id', 'Max time lag by client id', 'Max lag by host', 'Max time lag by host']),
+    );
+    expect(titles('warren-overview')).toContain('Top groups by max time lag');
+    const byTitle = (uid: string, title: string) => (parsed.find((p) => p.json.uid === uid)!.json.panels as any[]).find((p) => p.title === title);
+    // The trend stat: one query, three named values with their units.
+    const trend = byTitle('warren-consumer-group', 'Trend');
+    expect(trend.targets.map((t: EsTarget) => t.metrics.map((m) => m.field))).toEqual([['lag_velocity', 'catch_up_ms', 'data_loss_ms']]);
+    expect(trend.fieldConfig.overrides.map((o: any) => [o.matcher.options, o.properties.find((p: any) => p.id === 'displayName').value, o.properties.find((p: any) => p.id === 'unit').value])).toEqual([
+      ['lag_velocity', 'Velocity', 'suffix: msg/s'],
+      ['catch_up_ms', 'Catch-up in', 'ms'],
+      ['data_loss_ms', 'Data loss in', 'ms'],
+    ]);
+    // The canary split is a terms aggregation on client_id and owner over partition documents.
+    for (const [title, field, metric] of [
+      ['Max lag by client id', 'client_id', 'lag'],
+      ['Max time lag by client id', 'client_id', 'time_lag_ms'],
+      ['Max lag by host', 'owner', 'lag'],
+      ['Max time lag by host', 'owner', 'time_lag_ms'],
+    ] as const) {
+      const [t] = byTitle('warren-consumer-group', title).targets as EsTarget[];
+      expect(t!.datasource.uid, title).toBe('warren-partition');
+      expect(t!.bucketAggs.map((b) => [b.type, b.field]), title).toEqual([['terms', field], ['date_histogram', '@timestamp']]);
+      expect(t!.metrics.map((m) => [m.type, m.field]), title).toEqual([['max', metric]]);
+    }
+    // The overview's table has the max time lag and velocity columns.
+    const table = byTitle('warren-overview', 'Consumer groups');
+    const organize = table.transformations.find((t: any) => t.id === 'organize');
+    expect(organize.options.renameByName).toMatchObject({ 'Max max_time_lag_ms': 'Max time lag', 'Max lag_velocity': 'Velocity' });
   });
 });
 

@@ -3,7 +3,7 @@
 // frame naming and the template interpreter.
 import { describe, expect, it } from 'vitest';
 import { toFrames } from '../../grafana/src/replay/frames.ts';
-import { Renderer, parseTemplate } from '../../grafana/src/replay/gotemplate.ts';
+import { Renderer, humanizeDuration, parseTemplate } from '../../grafana/src/replay/gotemplate.ts';
 import { interpolate, luceneFormat } from '../../grafana/src/replay/interpolate.ts';
 import { annotationBody, header, ndjson, targetBody, variableBody } from '../../grafana/src/replay/msearch.ts';
 import type { EsTarget } from '../../grafana/src/query.ts';
@@ -125,6 +125,20 @@ describe('grafana go templates', () => {
     expect(new Renderer({ missingKey: 'default' }).render('a  {{- "b" -}}  c', {})).toBe('abc');
     expect(() => new Renderer({ missingKey: 'error' }).render('{{ .Labels.nope }}', { Labels: {} })).toThrow(/no entry/);
     expect(new Renderer({ missingKey: 'default' }).render('{{ .Labels.nope }}', { Labels: {} })).toBe('<no value>');
+  });
+
+  it("humanizeDuration as Prometheus' template function writes a number of seconds", () => {
+    expect(humanizeDuration(0)).toBe('0s');
+    expect(humanizeDuration(42.5)).toBe('42.5s');
+    expect(humanizeDuration(1.23456)).toBe('1.235s');
+    expect(humanizeDuration(300)).toBe('5m 0s');
+    expect(humanizeDuration(612.7)).toBe('10m 12s');
+    expect(humanizeDuration(3 * 3600 + 62)).toBe('3h 1m 2s');
+    expect(humanizeDuration(2 * 86_400 + 3600)).toBe('2d 1h 0m 0s');
+    expect(humanizeDuration(-90)).toBe('-1m 30s');
+    expect(humanizeDuration(0.25)).toBe('250ms');
+    expect(humanizeDuration(0.0000012)).toBe('1.2us');
+    expect(new Renderer({ missingKey: 'error' }).render('{{ humanizeDuration .V }}', { V: 900 })).toBe('15m 0s');
   });
 
   it('lists the fields a template reads', () => {

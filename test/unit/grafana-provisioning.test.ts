@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DASHBOARDS_MOUNT } from '../../grafana/src/build.ts';
 import { parseTemplate } from '../../grafana/src/replay/gotemplate.ts';
 import { parseDuration } from '../../grafana/src/replay/alerts.ts';
-import { parseThresholds } from '../../grafana/src/thresholds.ts';
+import { formatDuration, parseThresholds } from '../../grafana/src/thresholds.ts';
 
 const GRAFANA = join(import.meta.dirname, '../../grafana');
 const PROV = join(GRAFANA, 'provisioning');
@@ -169,6 +169,8 @@ describe('grafana provisioning: alert rules', () => {
     expect(byUid.get('warren-group-warn')?.for).toBe('10m');
     expect(byUid.get('warren-partition-stop-stall')).toBeDefined();
     expect(byUid.get('warren-lag-default')?.labels.lag_threshold).toBe('10000');
+    expect(byUid.get('warren-time-lag-default')).toMatchObject({ for: '2m', noDataState: 'OK', labels: { time_lag_threshold: '5m' } });
+    expect(groups.find((g) => g.name === 'warren-consumer-time-lag')?.rules.map((r: any) => r.uid)).toEqual(['warren-time-lag-default']);
     expect(byUid.get('warren-heartbeat-missing')?.noDataState).toBe('Alerting');
     expect(byUid.get('warren-cluster-scrape-failing')).toBeDefined();
   });
@@ -306,12 +308,25 @@ describe('grafana lag thresholds lookup', () => {
   it('the shipped file parses', () => {
     const t = parseThresholds(readFileSync(join(GRAFANA, 'lag-thresholds.yaml'), 'utf8'));
     expect(t.default).toBe(10000);
+    expect(t.timeLag).toEqual({ default: 300_000, groups: [] });
+  });
+
+  it('time-lag thresholds are durations; without a timeLag section the default is 5 minutes', () => {
+    expect(parseThresholds('default: 5').timeLag).toEqual({ default: 300_000, groups: [] });
+    const t = parseThresholds('default: 5\ntimeLag:\n  default: 1h30m\n  groups:\n    - {cluster: a, group: b, threshold: 90s}\n    - {cluster: a, group: c, threshold: 120}');
+    expect(t.timeLag).toEqual({ default: 5_400_000, groups: [{ cluster: 'a', group: 'b', threshold: 90_000 }, { cluster: 'a', group: 'c', threshold: 120_000 }] });
+    expect(formatDuration(5_400_000)).toBe('1h30m');
+    expect(formatDuration(300_000)).toBe('5m');
+    expect(formatDuration(90_000)).toBe('1m30s');
   });
 
   it('bad entries are refused with the key named', () => {
     expect(() => parseThresholds('default: -1')).toThrow(/default/);
     expect(() => parseThresholds('default: 5\ngroups:\n  - cluster: a\n    threshold: 3')).toThrow(/groups\[0\]\.group/);
     expect(() => parseThresholds('default: 5\ngroups:\n  - {cluster: a, group: b, threshold: 1}\n  - {cluster: a, group: b, threshold: 2}')).toThrow(/twice/);
+    expect(() => parseThresholds('default: 5\ntimeLag:\n  default: five minutes')).toThrow(/timeLag\.default must be a duration/);
+    expect(() => parseThresholds('default: 5\ntimeLag:\n  groups:\n    - {cluster: a, group: b, threshold: 5x}')).toThrow(/timeLag\.groups\[0\]\.threshold/);
+    expect(() => parseThresholds('default: 5\ntimeLag: [1]')).toThrow(/timeLag must be a map/);
   });
 
   it('the dashboards directory exists where the README says', () => {

@@ -3,9 +3,12 @@ import { dashboard, esAnnotation, termsVariable } from '../dashboard.ts';
 import { stat, statusCodeMapping, statusTimeline, table, timeseries } from '../panels.ts';
 import type { PanelSpec } from '../panels.ts';
 import { and, max, min, overTime, perValue, terms, uniqueCount, varFilter } from '../query.ts';
+import { DEFAULT_TIME_LAG_MS } from '../thresholds.ts';
 import { CURRENT_WINDOW } from './overview.ts';
 
 export const CONSUMER_GROUP_UID = 'warren-consumer-group';
+/** Messages per second, as Grafana's custom-suffix unit. */
+export const RATE_UNIT = 'suffix: msg/s';
 
 const GROUP = varFilter('cluster', 'group');
 const PARTITIONS = varFilter('cluster', 'group', 'topic');
@@ -27,11 +30,84 @@ function currentStatus(): PanelSpec {
   return panel;
 }
 
-export function consumerGroup(): Record<string, unknown> {
+/** The group's most delayed partition, now; orange from the time-lag alert's default threshold. */
+function maxTimeLag(thresholdMs: number): PanelSpec {
+  return stat(
+    {
+      title: 'Max time lag',
+      description: 'How long ago the record at the committed offset of the most delayed partition was produced (the latest report).',
+      w: 6,
+      h: 4,
+      timeFrom: CURRENT_WINDOW,
+      color: 'orange',
+      from: thresholdMs,
+      calc: 'lastNotNull',
+      unit: 'ms',
+      noValue: 'unknown',
+    },
+    { kind: 'group', query: GROUP, metrics: [max('max_time_lag_ms')], buckets: [overTime()] },
+  );
+}
+
+/** Velocity, catch-up time and data-loss time of the latest report: one query, three named values. */
+function trend(): PanelSpec {
+  const panel = stat(
+    {
+      title: 'Trend',
+      description:
+        'Velocity: change of the total lag in messages per second over the window (positive: falling behind). ' +
+        'Catch-up in: when the lag reaches 0 at this pace (only while catching up). ' +
+        'Data loss in: when retention deletes records not yet consumed at this pace (only while falling behind, with the log start known).',
+      w: 18,
+      h: 4,
+      timeFrom: CURRENT_WINDOW,
+      color: 'transparent',
+      from: 0,
+      calc: 'lastNotNull',
+      noValue: '–',
+    },
+    { kind: 'group', query: GROUP, alias: '{{field}}', metrics: [max('lag_velocity'), max('catch_up_ms'), max('data_loss_ms')], buckets: [overTime()] },
+  );
+  panel.options.textMode = 'value_and_name';
+  const named = (from: string, displayName: string, unit: string) => ({
+    matcher: { id: 'byName', options: from },
+    properties: [
+      { id: 'displayName', value: displayName },
+      { id: 'unit', value: unit },
+    ],
+  });
+  panel.fieldConfig.overrides.push(named('lag_velocity', 'Velocity', RATE_UNIT), named('catch_up_ms', 'Catch-up in', 'ms'), named('data_loss_ms', 'Data loss in', 'ms'));
+  return panel;
+}
+
+/** Lag (messages) or time lag (ms) per client id or per owner host: a canary instance next to the others. */
+function split(what: 'lag' | 'time lag', by: 'client_id' | 'owner'): PanelSpec {
+  const field = what === 'lag' ? 'lag' : 'time_lag_ms';
+  const byName = by === 'client_id' ? 'client id' : 'host';
+  return timeseries(
+    {
+      title: `Max ${what} by ${byName}`,
+      description: `The largest ${what} of the partitions each ${byName} owned, per interval: a canary (its own client id or host) next to the rest of the group.`,
+      w: 12,
+      h: 8,
+      min: 0,
+      unit: what === 'lag' ? 'short' : 'ms',
+      maxDataPoints: 200,
+    },
+    { kind: 'partition', query: PARTITIONS, alias: `{{term ${by}}}`, metrics: [max(field)], buckets: [terms(by, { size: 50 }), overTime()] },
+  );
+}
+
+export interface ConsumerGroupOptions {
+  /** The time-lag alert's default threshold (ms): the time-lag stat turns orange from there. */
+  timeLagThresholdMs?: number;
+}
+
+export function consumerGroup(options: ConsumerGroupOptions = {}): Record<string, unknown> {
   return dashboard({
     uid: CONSUMER_GROUP_UID,
     title: 'Warren / Consumer group',
-    description: 'One consumer group: lag and offsets per partition, partition status, owners, and why a partition is not OK.',
+    description: 'One consumer group: lag in messages and in time per partition, its trend, offsets, partition status, owners and the canary split by client id and host, why a partition is not OK; status changes, rebalances and deploys as annotations.',
     tags: ['warren', 'kafka', 'consumer-lag'],
     time: { from: 'now-3h', to: 'now' },
     variables: [
@@ -39,14 +115,46 @@ export function consumerGroup(): Record<string, unknown> {
       termsVariable('group', 'Consumer group', 'group', { field: 'group', query: 'cluster:$cluster' }, { multi: false, includeAll: false }),
       termsVariable('topic', 'Topic', 'partition', { field: 'topic', query: GROUP }, { multi: true, includeAll: true }),
     ],
-    annotations: [esAnnotation('Status changes', 'event', GROUP, 'message', 'to_status', 'orange')],
+    annotations: [
+      esAnnotation('Status changes', 'event', and(GROUP, 'kind:("status-change" OR "group-gone")'), 'message', 'to_status', 'orange'),
+      esAnnotation('Rebalances', 'event', and(GROUP, 'kind:"rebalance"'), 'message', 'state', 'blue'),
+      esAnnotation('Deploys', 'event', and(GROUP, 'kind:"deploy"'), 'message', 'client_ids', 'purple'),
+    ],
     links: [{ title: 'Overview', url: '/d/warren-overview' }],
     rows: [
       [currentStatus(), latest('Total lag', 'total_lag', 'short'), latest('Max partition lag', 'max_lag', 'short'), latest('Members', 'member_count', 'none')],
+      [maxTimeLag(options.timeLagThresholdMs ?? DEFAULT_TIME_LAG_MS), trend()],
       [
         timeseries(
           { title: 'Lag per partition', w: 24, h: 9, min: 0, maxDataPoints: 200 },
           { kind: 'partition', query: PARTITIONS, alias: '{{term topic}} / {{term partition}}', metrics: [max('lag')], buckets: [...PER_PARTITION, overTime()] },
+        ),
+      ],
+      [
+        timeseries(
+          {
+            title: 'Max time lag over time',
+            description: "The group's most delayed partition, per interval: how long ago the record at its committed offset was produced.",
+            w: 8,
+            h: 9,
+            min: 0,
+            unit: 'ms',
+            legend: 'list',
+            maxDataPoints: 200,
+          },
+          { kind: 'group', query: GROUP, alias: 'max time lag', metrics: [max('max_time_lag_ms')], buckets: [overTime()] },
+        ),
+        timeseries(
+          {
+            title: 'Time lag per partition',
+            description: 'Lag in time of each partition: exact (record timestamps), interpolated or extrapolated from the log-end offsets Warren saw (time_lag_kind).',
+            w: 16,
+            h: 9,
+            min: 0,
+            unit: 'ms',
+            maxDataPoints: 200,
+          },
+          { kind: 'partition', query: PARTITIONS, alias: '{{term topic}} / {{term partition}}', metrics: [max('time_lag_ms')], buckets: [...PER_PARTITION, overTime()] },
         ),
       ],
       [
@@ -67,6 +175,8 @@ export function consumerGroup(): Record<string, unknown> {
           { kind: 'partition', query: PARTITIONS, alias: '{{term topic}} / {{term partition}}', metrics: [max('status_code')], buckets: [...PER_PARTITION, overTime()] },
         ),
       ],
+      [split('lag', 'client_id'), split('time lag', 'client_id')],
+      [split('lag', 'owner'), split('time lag', 'owner')],
       [
         table(
           {

@@ -35,7 +35,7 @@ export function overview(): Record<string, unknown> {
   return dashboard({
     uid: 'warren-overview',
     title: 'Warren / Overview',
-    description: 'Consumer groups by Burrow status, their lag, and how their status changed over time.',
+    description: 'Consumer groups by Burrow status, their lag in messages and in time, and how their status changed over time.',
     tags: ['warren', 'kafka', 'consumer-lag'],
     time: { from: 'now-6h', to: 'now' },
     variables: [
@@ -54,7 +54,7 @@ export function overview(): Record<string, unknown> {
           {
             title: 'Consumer groups',
             description:
-              `Status, total and max lag from each group's latest report in the last ${CURRENT_WINDOW}; ` +
+              `Status, total and max lag, max time lag and lag velocity from each group's reports in the last ${CURRENT_WINDOW}; ` +
               'last change is the newest status transition in the dashboard time range (empty: none in range).',
             w: 24,
             h: 10,
@@ -64,6 +64,8 @@ export function overview(): Record<string, unknown> {
               { from: 'status', to: 'Status', status: 'name', width: 110 },
               { from: 'Max total_lag', to: 'Total lag', unit: 'short' },
               { from: 'Max max_lag', to: 'Max lag', unit: 'short' },
+              { from: 'Max max_time_lag_ms', to: 'Max time lag', unit: 'ms' },
+              { from: 'Max lag_velocity', to: 'Velocity', unit: 'suffix: msg/s' },
               { from: 'Max', to: 'Last change', unit: 'dateTimeAsIso' },
               { from: 'Max @timestamp', to: 'Last report', unit: 'dateTimeAsIso' },
             ],
@@ -80,6 +82,12 @@ export function overview(): Record<string, unknown> {
             kind: 'event',
             query: and(varFilter('cluster', 'group'), 'kind:"status-change"'),
             metrics: [max('@timestamp')],
+            buckets: [terms('cluster', { size: 100 }), terms('group', { size: 1000 })],
+          },
+          {
+            kind: 'group',
+            query: and(varFilter('cluster', 'group'), RECENT),
+            metrics: [max('max_time_lag_ms'), max('lag_velocity')],
             buckets: [terms('cluster', { size: 100 }), terms('group', { size: 1000 })],
           },
         ),
@@ -104,6 +112,26 @@ export function overview(): Record<string, unknown> {
             query: varFilter('cluster', 'group'),
             alias: '{{term cluster}} / {{term group}}',
             metrics: [max('total_lag')],
+            buckets: [terms('cluster', { size: 10 }), terms('group', { size: 10, order: 'desc', orderBy: { metric: 0 } }), overTime()],
+          },
+        ),
+      ],
+      [
+        timeseries(
+          {
+            title: 'Top groups by max time lag',
+            description: "The 10 groups of each cluster whose most delayed partition was furthest behind in time in the time range.",
+            w: 24,
+            h: 9,
+            min: 0,
+            unit: 'ms',
+            maxDataPoints: 300,
+          },
+          {
+            kind: 'group',
+            query: varFilter('cluster', 'group'),
+            alias: '{{term cluster}} / {{term group}}',
+            metrics: [max('max_time_lag_ms')],
             buckets: [terms('cluster', { size: 10 }), terms('group', { size: 10, order: 'desc', orderBy: { metric: 0 } }), overTime()],
           },
         ),

@@ -110,12 +110,20 @@ function evaluator(type: string, params: number[], v: number): boolean {
   }
 }
 
-/** `$X <op> number`, the form Warren's math expressions take. */
+/** `$X <op> number`, the form Warren's math expressions take (a comparison, or + - * / for display values). */
 function mathOf(expression: string): { ref: string; op: string; n: number } {
-  const m = /^\s*\$\{?(\w+)\}?\s*(==|!=|>=|<=|>|<)\s*(-?[\d.]+)\s*$/.exec(expression);
+  const m = /^\s*\$\{?(\w+)\}?\s*(==|!=|>=|<=|>|<|[-+*/])\s*(-?[\d.]+)\s*$/.exec(expression);
   if (!m) throw new Error(`math expression "${expression}" is not of the form $X <op> number`);
   return { ref: m[1]!, op: m[2]!, n: Number(m[3]) };
 }
+
+const ARITHMETIC: Record<string, (v: number, n: number) => number> = {
+  '+': (v, n) => v + n,
+  '-': (v, n) => v - n,
+  '*': (v, n) => v * n,
+  // Grafana's math: a division by 0 gives NaN or ±Inf, as in Go.
+  '/': (v, n) => v / n,
+};
 
 function compare(op: string, v: number, n: number): boolean {
   switch (op) {
@@ -184,7 +192,11 @@ export async function evaluateRule(rule: Rule, indexOf: (uid: string) => string,
       }
       case 'math': {
         const { ref, op, n } = mathOf(m.expression as string);
-        nums = (out.numbers[ref] ?? []).map((x) => ({ labels: x.labels, value: x.value === null ? null : compare(op, x.value, n) ? 1 : 0 }));
+        const arithmetic = ARITHMETIC[op];
+        nums = (out.numbers[ref] ?? []).map((x) => ({
+          labels: x.labels,
+          value: x.value === null ? null : arithmetic ? arithmetic(x.value, n) : compare(op, x.value, n) ? 1 : 0,
+        }));
         break;
       }
       default:

@@ -303,6 +303,49 @@ export function humanize(v: number): string {
   return `${Number(x.toPrecision(4))}${small[p]}`;
 }
 
+/** Go's `%.4g`: 4 significant digits, no trailing zeros, exponent form for very large or small values. */
+function g4(v: number): string {
+  if (v === 0) return '0';
+  const exp = Math.floor(Math.log10(Math.abs(v)));
+  if (exp < -4 || exp >= 4) {
+    const [mantissa, e] = v.toExponential(3).split('e') as [string, string];
+    const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
+    const n = Number(e);
+    return `${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  return String(Number(v.toPrecision(4)));
+}
+
+/**
+ * Prometheus' humanizeDuration (which Grafana's alert templates use): seconds as `1d 2h 3m 4s`, `5m 0s`,
+ * `42.5s`, or with an SI prefix below one second (`250ms`).
+ */
+export function humanizeDuration(seconds: number): string {
+  let v = seconds;
+  if (Number.isNaN(v) || !Number.isFinite(v)) return g4(v);
+  if (v === 0) return '0s';
+  if (Math.abs(v) >= 1) {
+    const sign = v < 0 ? '-' : '';
+    v = Math.abs(v);
+    const whole = Math.trunc(v);
+    const s = whole % 60;
+    const m = Math.trunc(whole / 60) % 60;
+    const h = Math.trunc(whole / 3600) % 24;
+    const d = Math.trunc(whole / 86_400);
+    if (d !== 0) return `${sign}${d}d ${h}h ${m}m ${s}s`;
+    if (h !== 0) return `${sign}${h}h ${m}m ${s}s`;
+    if (m !== 0) return `${sign}${m}m ${s}s`;
+    return `${sign}${g4(v)}s`;
+  }
+  let prefix = '';
+  for (const p of ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y']) {
+    if (Math.abs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return `${g4(v)}${prefix}s`;
+}
+
 function eqValues(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a === b;
   return a === b;
@@ -330,6 +373,7 @@ export const BUILTINS: Funcs = {
   toLower: (s) => goString(s).toLowerCase(),
   title: (s) => goString(s).replace(/\b\w/g, (c) => c.toUpperCase()),
   humanize: (v) => humanize(Number(v)),
+  humanizeDuration: (v) => humanizeDuration(Number(v)),
 };
 
 interface Scope {
