@@ -1,6 +1,6 @@
 // Group membership between two cycles: who joined, who left, whether the epoch moved or the group entered a
-// rebalance, and whether a new client id arrived (a deploy). Pure: the tracker passes both descriptions and
-// the partitions' offsets, and turns the answer into rebalance and deploy events.
+// rebalance; and whether the group's client ids were replaced since it last settled (a deploy). Pure: the
+// tracker passes the descriptions and the partitions' offsets, and turns the answers into events.
 import type { DeployEvent, GroupDescription, MemberInfo, MemberRef, OffsetMark, PartitionDetail, RebalanceEvent } from './types.ts';
 
 /**
@@ -18,8 +18,6 @@ export interface MembershipChange {
   left: MemberRef[];
   epochMoved: boolean;
   enteredRebalance: boolean;
-  /** Client ids of joined members that the group never had before (sorted, distinct). */
-  newClientIds: string[];
 }
 
 function ref(member: MemberInfo): MemberRef {
@@ -28,12 +26,8 @@ function ref(member: MemberInfo): MemberRef {
 
 const byMember = (a: MemberRef, b: MemberRef) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0);
 
-/**
- * What changed between the previous and the current description; null when nothing did.
- * `knownClientIds` are the client ids the group's members had before (across cycles), to tell a deploy of a
- * new client id from members of the same software coming back.
- */
-export function membershipChange(previous: GroupDescription, current: GroupDescription, knownClientIds: ReadonlySet<string>): MembershipChange | null {
+/** What changed between the previous and the current description; null when nothing did. */
+export function membershipChange(previous: GroupDescription, current: GroupDescription): MembershipChange | null {
   const before = new Map(previous.members.map((m) => [m.memberId, m]));
   const now = new Map(current.members.map((m) => [m.memberId, m]));
   const joined: MemberRef[] = [];
@@ -43,8 +37,20 @@ export function membershipChange(previous: GroupDescription, current: GroupDescr
   const epochMoved = previous.epoch >= 0 && current.epoch >= 0 && previous.epoch !== current.epoch;
   const enteredRebalance = isRebalancingState(current.state) && !isRebalancingState(previous.state);
   if (joined.length === 0 && left.length === 0 && !epochMoved && !enteredRebalance) return null;
-  const newClientIds = knownClientIds.size === 0 ? [] : [...new Set(joined.map((m) => m.clientId).filter((id) => !knownClientIds.has(id)))].sort();
-  return { joined: joined.sort(byMember), left: left.sort(byMember), epochMoved, enteredRebalance, newClientIds };
+  return { joined: joined.sort(byMember), left: left.sort(byMember), epochMoved, enteredRebalance };
+}
+
+/**
+ * A deploy: compared with the client ids the group had when it last settled, some are gone and others arrived
+ * — software was replaced. A restart that keeps its client ids, a scale-out (ids only added) and a scale-in
+ * (ids only removed) are not deploys. Null when not a deploy.
+ */
+export function replacedClientIds(settled: ReadonlySet<string>, members: readonly MemberInfo[]): { gone: string[]; arrived: string[] } | null {
+  if (settled.size === 0 || members.length === 0) return null;
+  const now = new Set(members.map((m) => m.clientId));
+  const gone = [...settled].filter((id) => !now.has(id)).sort();
+  const arrived = [...now].filter((id) => !settled.has(id)).sort();
+  return gone.length > 0 && arrived.length > 0 ? { gone, arrived } : null;
 }
 
 /** Every partition's committed offset and log end at this moment. */
@@ -81,13 +87,13 @@ export function rebalanceEvent(
   };
 }
 
-/** A deploy: members with a client id the group never had joined. `before` is the client ids known until now. */
+/** The deploy event: `settledClientIds`/`settledHosts` are the group's when it last settled, before the change. */
 export function deployEvent(
   cluster: string,
   group: string,
   at: number,
-  knownClientIds: ReadonlySet<string>,
-  knownHosts: ReadonlySet<string>,
+  settledClientIds: ReadonlySet<string>,
+  settledHosts: ReadonlySet<string>,
   current: GroupDescription,
   offsets: OffsetMark[],
 ): DeployEvent {
@@ -96,9 +102,9 @@ export function deployEvent(
     cluster,
     group,
     at,
-    clientIdsBefore: distinct(knownClientIds),
+    clientIdsBefore: distinct(settledClientIds),
     clientIds: distinct(current.members.map((m) => m.clientId)),
-    hostsBefore: distinct(knownHosts),
+    hostsBefore: distinct(settledHosts),
     hosts: distinct(current.members.map((m) => m.host)),
     offsets,
   };

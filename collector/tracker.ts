@@ -22,7 +22,7 @@ import {
   type RebalanceHold,
   type RuleConfig,
 } from '../evaluator/index.ts';
-import { deployEvent, isRebalancingState, membershipChange, offsetMarks, rebalanceEvent } from './membership.ts';
+import { deployEvent, isRebalancingState, membershipChange, offsetMarks, rebalanceEvent, replacedClientIds } from './membership.ts';
 import type {
   ClusterScrape,
   ConsumerPartitionView,
@@ -64,9 +64,16 @@ interface GroupState {
   rebalancingSince: number | null;
   /** The last cycle that saw the membership change or the group in a rebalancing state. */
   lastChangeAt: number;
-  /** Client ids and hosts of the members the last time the group had members (to tell a deploy). */
+  /**
+   * The deploy baseline: client ids and hosts of the members when the group last settled (members, and
+   * nothing changed for the grace period). While the group is still forming (first seen, members only
+   * joining) joiners are added to it; the first departure, or settling, freezes it. `deployedInRun`: the
+   * current rebalance already gave its deploy event.
+   */
   clientIds: Set<string>;
   hosts: Set<string>;
+  baselineFrozen: boolean;
+  deployedInRun: boolean;
   /** Recent events of the group, oldest first, at most `eventsPerGroup`. */
   events: WarrenEvent[];
 }
@@ -164,7 +171,15 @@ export class Tracker implements StateView {
       let group = state.groups.get(name);
       const isNew = !group;
       if (!group) {
-        group = { description: scraped.description, histories: new Map(), firstSeen: at, report: null, shown: null, rebalancingSince: null, lastChangeAt: 0, clientIds: new Set(), hosts: new Set(), events: [] };
+        group = { description: scraped.description, histories: new Map(), firstSeen: at, report: null, shown: null,
+          rebalancingSince: null,
+          lastChangeAt: at,
+          clientIds: new Set(scraped.description.members.map((m) => m.clientId)),
+          hosts: new Set(scraped.description.members.map((m) => m.host)),
+          baselineFrozen: false,
+          deployedInRun: false,
+          events: [],
+        };
         state.groups.set(name, group);
       }
       const previousDescription = group.description;
@@ -181,7 +196,8 @@ export class Tracker implements StateView {
         continue;
       }
       const previous = group.shown;
-      this.#holdDuringRebalance(group, judged.report, groupEvents.length > 0, at);
+      this.#holdDuringRebalance(group, judged.report, groupEvents.some((e) => e.kind === 'rebalance'), at);
+      this.#settle(group, at);
       group.report = judged.report;
       group.shown = judged.report.result.status;
       partitionCount += judged.report.result.partitionCount;
@@ -247,18 +263,31 @@ export class Tracker implements StateView {
   #membershipEvents(cluster: string, name: string, group: GroupState, previous: GroupDescription | null, report: GroupReport, at: number): WarrenEvent[] {
     const current = group.description;
     // The first sight of a group tells nothing about what changed; it only records who the members are.
-    const change = previous === null ? null : membershipChange(previous, current, group.clientIds);
+    const change = previous === null ? null : membershipChange(previous, current);
     const out: WarrenEvent[] = [];
-    if (change) {
-      const offsets = offsetMarks(report.details);
-      out.push(rebalanceEvent(cluster, name, at, previous!, current, change, offsets));
-      if (change.newClientIds.length > 0) out.push(deployEvent(cluster, name, at, group.clientIds, group.hosts, current, offsets));
+    if (change) out.push(rebalanceEvent(cluster, name, at, previous!, current, change, offsetMarks(report.details)));
+    if ((change && change.left.length > 0) || current.members.length === 0) group.baselineFrozen = true;
+    if (!group.baselineFrozen) {
+      for (const m of current.members) {
+        group.clientIds.add(m.clientId);
+        group.hosts.add(m.host);
+      }
     }
-    if (current.members.length > 0) {
-      group.clientIds = new Set(current.members.map((m) => m.clientId));
-      group.hosts = new Set(current.members.map((m) => m.host));
+    if (!group.deployedInRun && replacedClientIds(group.clientIds, current.members)) {
+      out.push(deployEvent(cluster, name, at, group.clientIds, group.hosts, current, offsetMarks(report.details)));
+      group.deployedInRun = true;
     }
     return out;
+  }
+
+  /** Once the group has settled (members, nothing changed for the grace period), its client ids are the deploy baseline. */
+  #settle(group: GroupState, at: number): void {
+    const members = group.description.members;
+    if (group.rebalancingSince !== null || members.length === 0 || at - group.lastChangeAt < (this.#options.rebalanceGraceMs ?? 0)) return;
+    group.clientIds = new Set(members.map((m) => m.clientId));
+    group.hosts = new Set(members.map((m) => m.host));
+    group.baselineFrozen = true;
+    group.deployedInRun = false;
   }
 
   /**

@@ -179,8 +179,10 @@ export interface RebalanceEvent {
 }
 
 /**
- * A new version of the consumer is being rolled out: the set of client ids (or of client hosts) of the group's
- * members changed while the group had members before and after. Emitted alongside the rebalance event.
+ * A new version of the consumer is being rolled out: compared with the client ids the group had when it last
+ * settled, some are gone and others arrived (a replacement; a restart that keeps its client ids, a scale-out
+ * or a scale-in is not a deploy). Once per rebalance. `clientIdsBefore`/`hostsBefore` are the settled ones;
+ * `offsets` every partition's position at the cycle the replacement was seen.
  */
 export interface DeployEvent {
   kind: 'deploy';

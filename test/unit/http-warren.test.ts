@@ -17,7 +17,7 @@ const stable = [
  * - `svc`: partitions 0 and 1 (stable-client) keep up; 2 (canary-client) starts 100 behind and gains 20 a cycle
  *   (falls behind: WARN).
  * - `blue` keeps up; `green` is 50 behind on partition 0; `lonely` reads only `audit`.
- * - `deployed`: v1 alone, then v2 joins at the last cycle.
+ * - `deployed`: v1 alone, then v2 replaces it at the last cycle (a deploy).
  */
 function tracker(): Tracker {
   const t = new Tracker({ clusters: ['prod', 'staging'], intervals: 10, expireGroupMs: 86_400_000, rules: { allowedLag: 0, minimumComplete: 0 } });
@@ -31,8 +31,9 @@ function tracker(): Tracker {
       deployed: {
         committed: { orders: { 0: end, 1: end, 2: end } },
         members: [
-          { host: '/10.0.1.1', clientId: 'app-v1', topic: 'orders', partitions: i === CYCLES - 1 ? [0, 1] : [0, 1, 2] },
-          ...(i === CYCLES - 1 ? [{ host: '/10.0.1.2', clientId: 'app-v2', topic: 'orders', partitions: [2] }] : []),
+          i === CYCLES - 1
+            ? { host: '/10.0.1.2', clientId: 'app-v2', topic: 'orders', partitions: [0, 1, 2] }
+            : { host: '/10.0.1.1', clientId: 'app-v1', topic: 'orders', partitions: [0, 1, 2] },
         ],
       },
     };
@@ -154,9 +155,9 @@ describe('GET /v3/kafka/{c}/consumer/{g}/events', () => {
         at,
         previous_state: 'Stable',
         state: 'Stable',
-        member_count: 2,
-        joined: [{ member_id: 'app-v2-1', client_id: 'app-v2', host: '/10.0.1.2', instance_id: null }],
-        left: [],
+        member_count: 1,
+        joined: [{ member_id: 'app-v2-0', client_id: 'app-v2', host: '/10.0.1.2', instance_id: null }],
+        left: [{ member_id: 'app-v1-0', client_id: 'app-v1', host: '/10.0.1.1', instance_id: null }],
         offsets,
       }),
     );
@@ -166,9 +167,9 @@ describe('GET /v3/kafka/{c}/consumer/{g}/events', () => {
       group: 'deployed',
       at,
       client_ids_before: ['app-v1'],
-      client_ids: ['app-v1', 'app-v2'],
+      client_ids: ['app-v2'],
       hosts_before: ['/10.0.1.1'],
-      hosts: ['/10.0.1.1', '/10.0.1.2'],
+      hosts: ['/10.0.1.2'],
       offsets,
     });
   });
