@@ -1,5 +1,5 @@
 // Group membership between two cycles: who joined, who left, whether the epoch moved or the group entered a
-// rebalance; and whether the group's client ids were replaced since it last settled (a deploy). Pure: the
+// rebalance; and whether client ids the group did not have when it last settled arrived (a deploy). Pure: the
 // tracker passes the descriptions and the partitions' offsets, and turns the answers into events.
 import type { DeployEvent, GroupDescription, MemberInfo, MemberRef, OffsetMark, PartitionDetail, RebalanceEvent } from './types.ts';
 
@@ -41,16 +41,13 @@ export function membershipChange(previous: GroupDescription, current: GroupDescr
 }
 
 /**
- * A deploy: compared with the client ids the group had when it last settled, some are gone and others arrived
- * — software was replaced. A restart that keeps its client ids, a scale-out (ids only added) and a scale-in
- * (ids only removed) are not deploys. Null when not a deploy.
+ * A deploy (a client id change): members with client ids the group did not have when it last settled joined.
+ * A restart that keeps its client id is not one. Null when none arrived.
  */
-export function replacedClientIds(settled: ReadonlySet<string>, members: readonly MemberInfo[]): { gone: string[]; arrived: string[] } | null {
-  if (settled.size === 0 || members.length === 0) return null;
-  const now = new Set(members.map((m) => m.clientId));
-  const gone = [...settled].filter((id) => !now.has(id)).sort();
-  const arrived = [...now].filter((id) => !settled.has(id)).sort();
-  return gone.length > 0 && arrived.length > 0 ? { gone, arrived } : null;
+export function newClientIds(settled: ReadonlySet<string>, members: readonly MemberInfo[]): string[] | null {
+  if (settled.size === 0) return null;
+  const arrived = [...new Set(members.map((m) => m.clientId))].filter((id) => !settled.has(id)).sort();
+  return arrived.length > 0 ? arrived : null;
 }
 
 /** Every partition's committed offset and log end at this moment. */

@@ -22,7 +22,7 @@ import {
   type RebalanceHold,
   type RuleConfig,
 } from '../evaluator/index.ts';
-import { deployEvent, isRebalancingState, membershipChange, offsetMarks, rebalanceEvent, replacedClientIds } from './membership.ts';
+import { deployEvent, isRebalancingState, membershipChange, offsetMarks, newClientIds, rebalanceEvent } from './membership.ts';
 import type {
   ClusterScrape,
   ConsumerPartitionView,
@@ -273,7 +273,7 @@ export class Tracker implements StateView {
         group.hosts.add(m.host);
       }
     }
-    if (!group.deployedInRun && replacedClientIds(group.clientIds, current.members)) {
+    if (!group.deployedInRun && newClientIds(group.clientIds, current.members)) {
       out.push(deployEvent(cluster, name, at, group.clientIds, group.hosts, current, offsetMarks(report.details)));
       group.deployedInRun = true;
     }

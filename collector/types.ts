@@ -179,10 +179,10 @@ export interface RebalanceEvent {
 }
 
 /**
- * A new version of the consumer is being rolled out: compared with the client ids the group had when it last
- * settled, some are gone and others arrived (a replacement; a restart that keeps its client ids, a scale-out
- * or a scale-in is not a deploy). Once per rebalance. `clientIdsBefore`/`hostsBefore` are the settled ones;
- * `offsets` every partition's position at the cycle the replacement was seen.
+ * A new version of the consumer is being rolled out (a client id change): a member joined with a client id the
+ * group did not have when it last settled (a rolling or surge rollout of `app-v2`, a canary). A restart that keeps
+ * its client id is not one. Once per rebalance. `clientIdsBefore`/`hostsBefore` are the settled ones; `offsets`
+ * every partition's position at the cycle the new client id was seen.
  */
 export interface DeployEvent {
   kind: 'deploy';

@@ -211,7 +211,8 @@ describe('/metrics', () => {
   });
 
   it('rebalancing 1 while a group rebalances, 0 when stable; events counted by kind, once per cycle', async () => {
-    const tracker = new Tracker({ clusters: ['c'], intervals: 5, expireGroupMs: 86_400_000, rules: { allowedLag: 0, minimumComplete: 0 }, rebalanceGraceMs: 5 * 60_000 });
+    // Grace of one cycle: the group has settled (its client ids are the deploy baseline) by the second cycle.
+    const tracker = new Tracker({ clusters: ['c'], intervals: 5, expireGroupMs: 86_400_000, rules: { allowedLag: 0, minimumComplete: 0 }, rebalanceGraceMs: STEP });
     const metrics = createMetrics({ state: tracker, processMetrics: false });
     const all: WarrenEvent[] = [];
     const cycle = (i: number, rollingMembers: { host: string; clientId: string; topic: string; partitions: number[] }[]) => {

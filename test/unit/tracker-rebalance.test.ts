@@ -75,43 +75,41 @@ describe('tracker: rebalance and deploy events', () => {
     expect(t.ingest(scrape({ at: 2 * S, ends: [100, 200], committed: { 0: 95, 1: 185 }, members: two })).events).toEqual([]);
   });
 
-  it('client ids replaced since the group settled are a deploy, once per rebalance, with the offsets then', () => {
+  it('a client id the settled group did not have is a deploy, once per rebalance, with the offsets then', () => {
     const t = tracker();
     const v = (id: string, version: string, p: number) => member(id, `app-${version}`, [p]);
     t.ingest(scrape({ at: 1 * S, ends: [100, 200], committed: { 0: 90, 1: 180 }, members: [v('a', 'v1', 0), v('b', 'v1', 1)] }));
-    // A rolling deploy: the first v2 instance replaces a, v1 is still there through b: not yet a replacement.
+    // A rolling deploy: the first v2 instance replaces a.
     const first = t.ingest(scrape({ at: 2 * S, ends: [100, 200], committed: { 0: 92, 1: 182 }, members: [v('c', 'v2', 0), v('b', 'v1', 1)] })).events;
-    expect(first.map((e) => e.kind)).toEqual(['rebalance']);
-    // b replaced too: v1 is gone, v2 arrived.
+    expect(first.map((e) => e.kind)).toEqual(['rebalance', 'deploy']);
+    const deploy = first.find((e): e is DeployEvent => e.kind === 'deploy')!;
+    expect(deploy).toMatchObject({ clientIdsBefore: ['app-v1'], clientIds: ['app-v1', 'app-v2'] });
+    expect(deploy.offsets.map((o) => o.committed)).toEqual([92, 182]);
+    // b replaced too: the same rollout, no second deploy.
     const second = t.ingest(scrape({ at: 3 * S, ends: [100, 200], committed: { 0: 94, 1: 184 }, members: [v('c', 'v2', 0), v('d', 'v2', 1)] })).events;
-    expect(second.map((e) => e.kind)).toEqual(['rebalance', 'deploy']);
-    const deploy = second.find((e): e is DeployEvent => e.kind === 'deploy')!;
-    expect(deploy).toMatchObject({ clientIdsBefore: ['app-v1'], clientIds: ['app-v2'] });
-    expect(deploy.offsets.map((o) => o.committed)).toEqual([94, 184]);
+    expect(second.map((e) => e.kind)).toEqual(['rebalance']);
     // Quiet for the grace period (10 s): settled on v2. A rollback to v1 is a deploy again.
     t.ingest(scrape({ at: 14 * S, ends: [100, 200], committed: { 0: 96, 1: 186 }, members: [v('c', 'v2', 0), v('d', 'v2', 1)] }));
     expect(t.groupReport('c', 'g')!.rebalance).toEqual({ kind: 'stable' });
-    t.ingest(scrape({ at: 15 * S, ends: [100, 200], committed: { 0: 97, 1: 187 }, members: [v('e', 'v1', 0), v('d', 'v2', 1)] }));
-    const rollback = t.ingest(scrape({ at: 16 * S, ends: [100, 200], committed: { 0: 98, 1: 188 }, members: [v('e', 'v1', 0), v('f', 'v1', 1)] })).events;
+    const rollback = t.ingest(scrape({ at: 15 * S, ends: [100, 200], committed: { 0: 97, 1: 187 }, members: [v('e', 'v1', 0), v('d', 'v2', 1)] })).events;
     expect(rollback.map((e) => e.kind)).toEqual(['rebalance', 'deploy']);
-    expect(rollback[1]).toMatchObject({ clientIdsBefore: ['app-v2'], clientIds: ['app-v1'] });
+    expect(rollback[1]).toMatchObject({ clientIdsBefore: ['app-v2'], clientIds: ['app-v1', 'app-v2'] });
   });
 
-  // A scale-out that has not settled yet followed by an old instance leaving looks like a replacement: the
-  // baseline is what the group had when it last settled.
-  it('restarts that keep their client ids, a scale-out and a scale-in are not deploys', () => {
+  it('restarts that keep their client ids, a scale-out of the same client id and a scale-in are not deploys', () => {
     const t = tracker();
     const at = (s: number, members: MemberInfo[]) => t.ingest(scrape({ at: s * S, ends: [100, 200], committed: { 0: 90 + s, 1: 180 + s }, members })).events;
     at(1, [member('a', 'app-a', [0, 1])]);
     const kinds = [
-      ...at(2, [member('a', 'app-a', [0]), member('b', 'app-b', [1])]), // scale-out: a new id, none gone
+      ...at(2, [member('a', 'app-a', [0]), member('b', 'app-b', [1])]), // still forming: b joins the baseline
       ...at(13, [member('a', 'app-a', [0]), member('b', 'app-b', [1])]), // quiet for the grace period: settled
       ...at(14, [member('b', 'app-b', [0, 1])]), // a restarts: gone for a moment
       ...at(15, [member('a2', 'app-a', [0]), member('b', 'app-b', [1])]), // back with its own id
       ...at(16, [member('a2', 'app-a', [0]), member('b2', 'app-b', [1])]), // b restarts with its own id
-      ...at(30, [member('a2', 'app-a', [0, 1])]), // scale-in after settling
+      ...at(30, [member('a2', 'app-a', [0]), member('b2', 'app-b', [1]), member('b3', 'app-b', [])]), // scale-out, same id
+      ...at(45, [member('a2', 'app-a', [0, 1])]), // scale-in after settling
     ].map((e) => e.kind);
-    expect(kinds).toEqual(['rebalance', 'rebalance', 'rebalance', 'rebalance', 'rebalance']);
+    expect(kinds).toEqual(['rebalance', 'rebalance', 'rebalance', 'rebalance', 'rebalance', 'rebalance']);
   });
 
   it('a group still forming takes joiners into its baseline: scale-out then a restart with its own id is no deploy', () => {
@@ -126,13 +124,13 @@ describe('tracker: rebalance and deploy events', () => {
     expect(kinds).toEqual(['rebalance', 'rebalance', 'rebalance']);
   });
 
-  it('a surge rollout on a settled group (v2 joins first, then v1 leaves) is a deploy', () => {
+  it('a surge rollout or a canary on a settled group (v2 joins, v1 still there) is a deploy when v2 joins', () => {
     const t = tracker();
     const at = (s: number, members: MemberInfo[]) => t.ingest(scrape({ at: s * S, ends: [100, 200], committed: { 0: 90 + s, 1: 180 + s }, members })).events;
     at(1, [member('a', 'app-v1', [0, 1])]);
     at(12, [member('a', 'app-v1', [0, 1])]);
-    expect(at(13, [member('a', 'app-v1', [0]), member('b', 'app-v2', [1])]).map((e) => e.kind)).toEqual(['rebalance']);
-    expect(at(14, [member('b', 'app-v2', [0, 1])]).map((e) => e.kind)).toEqual(['rebalance', 'deploy']);
+    expect(at(13, [member('a', 'app-v1', [0]), member('b', 'app-v2', [1])]).map((e) => e.kind)).toEqual(['rebalance', 'deploy']);
+    expect(at(14, [member('b', 'app-v2', [0, 1])]).map((e) => e.kind)).toEqual(['rebalance']);
   });
 
   it('a stop-then-start with a new client id (the group empty in between) is a deploy', () => {
