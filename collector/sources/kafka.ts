@@ -1,7 +1,8 @@
 // The Kafka source: one cycle's read of one cluster with @platformatic/kafka's admin client.
 // Order matters: committed offsets are read before log-end offsets, so a lag can only be overstated by the
 // time between the two reads, never negative. Log-start offsets are read alongside the log ends; in exact mode
-// the record times at the committed offsets come last (record-time.ts).
+// the record times at the committed offsets come last (record-time.ts). Topics deleted or created mid-cycle and
+// moving partition leaders are read around (topic-churn.ts).
 import { readFileSync } from 'node:fs';
 import { Admin, ResponseError, consumerGroupDescribeV0, type ClusterMetadata } from '@platformatic/kafka';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import type {
   TopicMetadata,
 } from '../types.ts';
 import { exactPositions, readRecordTimes, recordTimesByGroup } from './record-time.ts';
+import { listOffsetsByLeader, readMetadata, type ListedOffsets } from './topic-churn.ts';
 
 /** Group protocol types a consumer-lag monitor looks at: consumers, and groups that only commit (assign()). */
 const CONSUMER_PROTOCOL_TYPES = new Set(['consumer', '']);
@@ -166,8 +168,11 @@ export class KafkaSource {
   async #read(scrape: ClusterScrape): Promise<void> {
     const admin = this.#client();
     // 1. Topics and partitions.
-    const names = await this.#stage('metadata', () => admin.listTopics({ includeInternals: true }));
-    const metadata = await this.#stage('metadata', () => admin.metadata({ topics: names, forceUpdate: true }));
+    // A topic deleted or created meanwhile is retried around, never a failed cycle (topic-churn.ts).
+    const { metadata, skipped } = await this.#stage('metadata', () => readMetadata(admin));
+    for (const { topic, error } of skipped) {
+      scrape.errors.push({ cluster: this.cluster, stage: 'metadata', topic, message: `metadata of ${topic} not read this cycle: ${describeError(error)}` });
+    }
     for (const [name, topic] of metadata.topics) {
       // The client leaves internal topics (__consumer_offsets) without metadata: they carry no consumer lag.
       if (!topic) continue;
@@ -235,23 +240,23 @@ export class KafkaSource {
       }
     }
 
-    // 5. Log-end offsets (timestamp -1) and log-start offsets (-2), batched per partition leader by the client.
-    // Only the log ends are essential: a failed log-start read is reported and leaves nulls.
-    const withPartitions = [...scrape.topics.values()].filter((topic) => topic.partitions > 0);
-    const request = (timestamp: bigint) =>
-      withPartitions.map((topic) => ({ name: topic.name, partitions: range(topic.partitions).map((partitionIndex) => ({ partitionIndex, timestamp })) }));
+    // 5. Log-end offsets (timestamp -1) and log-start offsets (-2), one request per partition leader.
+    // A partition that does not answer (topic deleted since the metadata, leader moving) is reported and keeps a
+    // null log end: not read this cycle. Only the log ends are essential: a failed log-start read leaves nulls.
+    const wanted = [...scrape.topics.values()].filter((topic) => topic.partitions > 0).map((topic) => ({ name: topic.name, partitions: range(topic.partitions) }));
     for (const topic of scrape.topics.values()) {
       scrape.logEnd.set(topic.name, new Array<number | null>(topic.partitions).fill(null));
       scrape.logStart!.set(topic.name, new Array<number | null>(topic.partitions).fill(null));
     }
-    if (withPartitions.length > 0) {
+    if (wanted.length > 0) {
+      const options = { isolationLevel: 0, retryDelay: 250 };
       const [ends, starts] = await Promise.allSettled([
-        this.#stage('list-offsets', () => admin.listOffsets({ topics: request(-1n), isolationLevel: 0 })),
-        admin.listOffsets({ topics: request(-2n), isolationLevel: 0 }),
+        this.#stage('list-offsets', () => listOffsetsByLeader(admin, metadata, wanted, -1n, options)),
+        listOffsetsByLeader(admin, metadata, wanted, -2n, options),
       ]);
       if (ends.status === 'rejected') throw ends.reason;
-      this.#fillOffsets(scrape, scrape.logEnd, ends.value);
-      if (starts.status === 'fulfilled') this.#fillOffsets(scrape, scrape.logStart!, starts.value);
+      this.#fillOffsets(scrape, scrape.logEnd, ends.value, 'log-end');
+      if (starts.status === 'fulfilled') this.#fillOffsets(scrape, scrape.logStart!, starts.value, 'log-start');
       else scrape.errors.push({ cluster: this.cluster, stage: 'list-offsets', message: `list-offsets (log-start) failed: ${describeError(starts.reason)}` });
     }
 
@@ -259,15 +264,18 @@ export class KafkaSource {
     if (this.#exact) await this.#readRecordTimes(admin, metadata, scrape, this.#exact);
   }
 
-  #fillOffsets(scrape: ClusterScrape, into: Map<string, (number | null)[]>, listed: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[]): void {
-    for (const topic of listed) {
-      const offsets = into.get(topic.name);
+  #fillOffsets(scrape: ClusterScrape, into: Map<string, (number | null)[]>, listed: ListedOffsets, which: 'log-end' | 'log-start'): void {
+    for (const [topic, partitions] of listed.offsets) {
+      const offsets = into.get(topic);
       if (!offsets) continue;
-      for (const p of topic.partitions) {
-        const offset = safeOffset(p.offset);
-        if (offset === null && p.offset >= 0n) scrape.errors.push(outOfRange(this.cluster, 'list-offsets', topic.name, p.partitionIndex, p.offset));
-        offsets[p.partitionIndex] = offset;
+      for (const [partition, value] of partitions) {
+        const offset = safeOffset(value);
+        if (offset === null && value >= 0n) scrape.errors.push(outOfRange(this.cluster, 'list-offsets', topic, partition, value));
+        offsets[partition] = offset;
       }
+    }
+    for (const { topic, partition, message } of listed.failed) {
+      scrape.errors.push({ cluster: this.cluster, stage: 'list-offsets', topic, partition, message: `list-offsets (${which}) of ${topic}/${partition}: ${message}` });
     }
   }
 

@@ -4,6 +4,7 @@ import { Reader, createRecordsBatch, readRecordsBatch, type RecordsBatch } from 
 import { describe, expect, it } from 'vitest';
 import { describeError, exactGroupFilter, groupFilter, safeOffset } from '../../collector/sources/kafka.ts';
 import { exactPositions, firstRecordAtOrAfter, lastCoveredOffset, outcomes, recordTimesByGroup, recordTimestamp, settle, uniquePositions, type PartitionWork, type RecordTimesRead } from '../../collector/sources/record-time.ts';
+import { isTopicChurnError, planByLeader, takeAnswer, type ListedOffsets } from '../../collector/sources/topic-churn.ts';
 import { Tracker } from '../../collector/tracker.ts';
 
 describe('safeOffset', () => {
@@ -229,6 +230,63 @@ describe('exact mode: following a partition from one fetch answer to the next', 
       { topic: 't', partition: 0, offset: 1, message: expect.stringContaining('offset 1 is outside the log') },
       { topic: 't', partition: 0, offset: 8, message: 'the record at offset 8 has no timestamp' },
       { topic: 't', partition: 0, message: 'fetch error NOT_LEADER_OR_FOLLOWER' },
+    ]);
+  });
+});
+
+describe('topic churn: errors from topics and leaders changing mid-cycle', () => {
+  it('tells a vanished topic or moving leader apart from a failing cluster, at any depth', async () => {
+    const { ProtocolError, ResponseError, UserError, MultipleErrors } = await import('@platformatic/kafka');
+    expect(isTopicChurnError(new UserError('Unknown topic orders.'))).toBe(true);
+    const notLeader = new ResponseError(2, 9, { '/topics/0/partitions/1': [6, null] }, { topics: [] });
+    expect(isTopicChurnError(new MultipleErrors('listOffsets failed 2 times.', [notLeader]))).toBe(true);
+    expect(isTopicChurnError(new ProtocolError(5))).toBe(true);
+    expect(isTopicChurnError(new ProtocolError('SASL_AUTHENTICATION_FAILED'))).toBe(false);
+    const refused = Object.assign(new Error('Cannot connect to any broker.'), { errors: [new Error('connect ECONNREFUSED 127.0.0.1:9092')] });
+    expect(isTopicChurnError(refused)).toBe(false);
+  });
+});
+
+describe('topic churn: ListOffsets per leader', () => {
+  const metadata = {
+    brokers: new Map([
+      [1, { host: 'a', port: 9092, rack: null }],
+      [2, { host: 'b', port: 9092, rack: null }],
+    ]),
+    topics: new Map([
+      ['orders', { id: 'o', partitionsCount: 3, lastUpdate: 0, partitions: [1, 2, -1].map((leader) => ({ leader, leaderEpoch: 4, replicas: [], isr: [], offlineReplicas: [] })) }],
+    ]),
+  };
+
+  it('groups partitions by leader, without leader epochs, and reports those without a leader or metadata', () => {
+    const { byLeader, failed } = planByLeader(metadata, [{ name: 'orders', partitions: [0, 1, 2] }, { name: 'gone', partitions: [0] }], -1n);
+    expect([...byLeader]).toEqual([
+      [1, [{ name: 'orders', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }]],
+      [2, [{ name: 'orders', partitions: [{ partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -1n }] }]],
+    ]);
+    expect(failed).toEqual([
+      { topic: 'orders', partition: 2, message: 'no leader known for orders/2' },
+      { topic: 'gone', partition: 0, message: 'topic gone has no metadata' },
+    ]);
+  });
+
+  it('keeps the partitions that answered and names each one that did not', () => {
+    const asked = [
+      { name: 'orders', partitions: [0, 1, 2].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n })) },
+      { name: 'tmp', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] },
+    ];
+    const into: ListedOffsets = { offsets: new Map(), failed: [] };
+    takeAnswer(asked, {
+      topics: [
+        { name: 'orders', partitions: [{ partitionIndex: 0, errorCode: 0, offset: 100n }, { partitionIndex: 1, errorCode: 6, offset: -1n }] },
+        { name: 'tmp', partitions: [{ partitionIndex: 0, errorCode: 3, offset: -1n }] },
+      ],
+    }, 1, into);
+    expect(into.offsets).toEqual(new Map([['orders', new Map([[0, 100n]])]]));
+    expect(into.failed).toEqual([
+      { topic: 'orders', partition: 1, message: 'broker 1: NOT_LEADER_OR_FOLLOWER' },
+      { topic: 'tmp', partition: 0, message: 'broker 1: UNKNOWN_TOPIC_OR_PARTITION' },
+      { topic: 'orders', partition: 2, message: 'broker 1 left orders/2 out of its answer' },
     ]);
   });
 });
