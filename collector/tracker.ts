@@ -145,11 +145,17 @@ export class Tracker implements StateView {
     }
 
     const events: WarrenEvent[] = [];
-    // Topics: a topic gone from the metadata is removed from every group (Burrow's DeleteTopic).
-    for (const topic of state.topics.keys()) {
-      if (!scrape.topics.has(topic)) for (const group of state.groups.values()) group.histories.delete(topic);
+    // Topics: a topic gone from the metadata is removed from every group (Burrow's DeleteTopic). A topic whose
+    // metadata could not be read this cycle (a leader moving, or deleted while it was read) is kept as it was:
+    // if it is gone, the next cycle's list says so.
+    const unread = new Set(scrape.errors.flatMap((e) => (e.stage === 'metadata' && e.topic !== undefined ? [e.topic] : [])));
+    const topics = new Map(scrape.topics);
+    for (const [topic, meta] of state.topics) {
+      if (topics.has(topic)) continue;
+      if (unread.has(topic)) topics.set(topic, meta);
+      else for (const group of state.groups.values()) group.histories.delete(topic);
     }
-    state.topics = scrape.topics;
+    state.topics = topics;
     state.logEnd = scrape.logEnd;
     state.logStart = scrape.logStart ?? new Map();
     this.#recordLogEnds(state, scrape, at);
@@ -246,7 +252,7 @@ export class Tracker implements StateView {
   /** Adds this cycle's log ends to the per-partition histories; forgets topics and partitions that are gone. */
   #recordLogEnds(state: ClusterState, scrape: ClusterScrape, at: number): void {
     const capacity = this.#options.logEndHistory ?? 120;
-    for (const topic of state.logEnds.keys()) if (!scrape.topics.has(topic)) state.logEnds.delete(topic);
+    for (const topic of state.logEnds.keys()) if (!state.topics.has(topic)) state.logEnds.delete(topic);
     for (const [topic, ends] of scrape.logEnd) {
       let histories = state.logEnds.get(topic);
       if (!histories) state.logEnds.set(topic, (histories = []));

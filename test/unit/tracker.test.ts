@@ -69,6 +69,22 @@ describe('tracker', () => {
     expect(report.groups[0]!.result.partitions[0]!.currentLag).toBe(0);
   });
 
+  it('keeps a topic whose metadata could not be read this cycle (no reset of its windows); drops it once it is gone', () => {
+    const t = tracker();
+    for (let i = 1; i <= 3; i++) t.ingest(scrape(i * 1000, { orders: [100 * i] }, { g: { committed: { orders: { 0: 100 * i - 10 } } } }));
+    expect(t.groupReport('c', 'g')!.result.partitions[0]!.complete).toBeCloseTo(0.3);
+    const unread = { ...scrape(4000, {}, { g: { committed: { orders: { 0: 295 } } } }), errors: [{ cluster: 'c', stage: 'metadata' as const, topic: 'orders', message: 'metadata of orders not read this cycle' }] };
+    t.ingest(unread);
+    const kept = t.groupReport('c', 'g')!.result.partitions[0]!;
+    expect(kept.complete).toBeCloseTo(0.4);
+    // The log end could not be read: the newest known one (300) stands in.
+    expect(kept.currentLag).toBe(5);
+    expect(t.topics('c')).toEqual(['orders']);
+    t.ingest(scrape(5000, {}, { g: { committed: { orders: { 0: 295 } } } }));
+    expect(t.topics('c')).toEqual([]);
+    expect(t.groupReport('c', 'g')!.result.partitionCount).toBe(0);
+  });
+
   it('adds a new partition of a topic to the group and drops a deleted topic from it', () => {
     const t = tracker();
     t.ingest(scrape(1000, { orders: [10], old: [5] }, { g: { committed: { orders: { 0: 10 }, old: { 0: 5 } } } }));
