@@ -1,9 +1,10 @@
 // The whole product, end to end, on Elasticsearch 8 and 9: real consumer groups on a real Kafka 4.x broker are
 // driven into OK, WARN, STOP, STALL and REWIND; the real collector reads them every "30 s" (a clock that
 // advances 30 s per cycle and ends near the real time) and hands each cycle to the real Elasticsearch sink;
-// a second Kafka cluster in the same collector cannot be reached. Then every provisioned panel, variable,
-// annotation and alert query is replayed as the `_msearch` Grafana sends (grafana.md §3) against what the sink
-// indexed, and the numbers are compared with the collector's own reports. The alert rules are evaluated
+// a second Kafka cluster in the same collector cannot be reached; a member joins the idle OK group mid-run (a
+// rebalance). Then every provisioned panel, variable, annotation and alert query is replayed as the `_msearch`
+// Grafana sends (grafana.md §3) against what the sink indexed, and the numbers — lags in messages and in time,
+// statuses, events — are compared with the collector's own reports. The alert rules are evaluated
 // minute by minute with Grafana's reduce/threshold/math and pending/firing logic: they fire for the bad groups
 // and clusters, stay quiet for the healthy ones, and a second collector that only sees healthy groups (its own
 // sink and indices) raises nothing at all. The heartbeat rule stays quiet while cycles run and fires once they
@@ -19,9 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Collector } from '../../collector/collector.ts';
 import { createLogger } from '../../collector/logger.ts';
 import { createElasticsearchSink, parseElasticsearchConfig, type ElasticsearchSink } from '../../collector/sinks/elasticsearch.ts';
-import type { CycleReport, GroupReport, StatusChangeEvent, WarrenEvent } from '../../collector/types.ts';
+import type { CycleReport, DeployEvent, GroupReport, RebalanceEvent, StatusChangeEvent, WarrenEvent } from '../../collector/types.ts';
 import { countDocs, removePrefix } from '../../elasticsearch/admin.ts';
 import { STATUS_CODE } from '../../evaluator/index.ts';
+import type { PartitionResult } from '../../evaluator/index.ts';
 import { ruleGroups } from '../../grafana/src/alerting.ts';
 import type { Rule, RuleGroup } from '../../grafana/src/alerting.ts';
 import { labelKey, simulate } from '../../grafana/src/replay/alerts.ts';
@@ -65,6 +67,10 @@ const CYCLES = 30;
 const CYCLE_MS = 30_000;
 /** The cycle before which the REWIND group's offsets are moved back. */
 const REWIND_AT = 15;
+/** The cycle before which a consumer joins the idle OK group: a membership change, i.e. a rebalance event. */
+const JOIN_AT = 20;
+/** The time-lag rule's default threshold (`timeLag.default` in grafana/lag-thresholds.yaml): 5 minutes. */
+const TIME_LAG_THRESHOLD_MS = 300_000;
 const CLUSTER = 'kafka4';
 const DOWN = 'kafka4-down';
 
@@ -159,6 +165,12 @@ describe.each(ES_VERSIONS)('pipeline on %s: Kafka 4.x → collector → Elastics
   };
   const statusChanges = (g: string): StatusChangeEvent[] => bad.events.filter((e): e is StatusChangeEvent => e.kind === 'status-change' && e.group === g);
   const groupPoints = (g: string, value: (r: GroupReport) => number): Point[] => groupReports(g).map((r) => ({ t: r.observedAt, v: value(r) }));
+  const rebalances = (g: string): RebalanceEvent[] => bad.events.filter((e): e is RebalanceEvent => e.kind === 'rebalance' && e.group === g);
+  const deploys = (g: string): DeployEvent[] => bad.events.filter((e): e is DeployEvent => e.kind === 'deploy' && e.group === g);
+  /** A partition's time lag as the sink writes it (`time_lag_ms`): null when unknown. */
+  const timeLagMs = (p: PartitionResult): number | null => (p.timeLag.kind === 'unknown' ? null : p.timeLag.ms);
+  /** The group's `maxTimeLagMs` per cycle (`max_time_lag_ms`), leaving out cycles where none is known. */
+  const maxTimeLagPoints = (g: string): Point[] => groupReports(g).flatMap((r) => (r.result.maxTimeLagMs === null ? [] : [{ t: r.observedAt, v: r.result.maxTimeLagMs }]));
   const partitionPoints = (g: string, value: (r: GroupReport, i: number) => number | null): Map<string, Point[]> => {
     const out = new Map<string, Point[]>();
     for (const r of groupReports(g)) {
@@ -213,7 +225,8 @@ describe.each(ES_VERSIONS)('pipeline on %s: Kafka 4.x → collector → Elastics
     await produce(brokers, T.events, [0, 1], 100);
     await produce(brokers, T.backlog, [0, 1], 6000);
 
-    // OK: caught up, idle. REWIND: caught up too until REWIND_AT, then moved back for good.
+    // OK: caught up, idle (nobody there until a member joins at JOIN_AT). REWIND: caught up too until REWIND_AT, then
+    // moved back for good.
     await commit(kafka, G.ok, T.orders, { 0: 100, 1: 100 });
     await commit(kafka, G.rewind, T.orders, { 0: 100, 1: 100 });
     // STOP: 11000 behind on the backlog, nobody there, nothing moves (also above the default lag threshold).
@@ -226,17 +239,20 @@ describe.each(ES_VERSIONS)('pipeline on %s: Kafka 4.x → collector → Elastics
     // A healthy live consumer that commits everything it reads.
     consumers.push(await startConsumer({ brokers, group: G.live, topics: [T.events] }));
 
-    // Wait, outside the test clock, until the stalled member owns its partitions.
-    const probe = new Collector({ config: testConfig({ k: { brokers, groupAllowlist: `^${G.stall}$` } }), logger: createLogger('silent') });
-    try {
-      await eventually('the stalled consumer to own its partitions', async () => {
-        await probe.runCycle('k');
-        const r = probe.state.groupReport('k', G.stall);
-        return r && r.details.length === 2 && r.details.every((d) => d.memberId !== '');
-      });
-    } finally {
-      await probe.stop();
-    }
+    // Wait, outside the test clock, until a group is Stable and its members own both its partitions.
+    const untilOwned = async (group: string, what: string) => {
+      const probe = new Collector({ config: testConfig({ k: { brokers, groupAllowlist: `^${group}$` } }), logger: createLogger('silent') });
+      try {
+        await eventually(what, async () => {
+          await probe.runCycle('k');
+          const r = probe.state.groupReport('k', group);
+          return r && r.state === 'Stable' && r.details.length === 2 && r.details.every((d) => d.memberId !== '');
+        });
+      } finally {
+        await probe.stop();
+      }
+    };
+    await untilOwned(G.stall, 'the stalled consumer to own its partitions');
     const liveCaughtUp = (end: number) =>
       eventually(`the live consumer to commit ${end}`, async () => {
         const [offsets] = await kafka.listConsumerGroupOffsets({ groups: [G.live] });
@@ -263,6 +279,12 @@ describe.each(ES_VERSIONS)('pipeline on %s: Kafka 4.x → collector → Elastics
         await commit(kafka, G.warn, T.events, { 0: 10 + 10 * c, 1: 10 + 10 * c });
       }
       if (c === REWIND_AT) await commit(kafka, G.rewind, T.orders, { 0: 30, 1: 30 });
+      // A member joins the idle OK group (it commits nothing; there is nothing to read): the collector's rebalance
+      // event of this cycle. It keeps the client id of the test's consumers, so it is no deploy.
+      if (c === JOIN_AT) {
+        consumers.push(await startConsumer({ brokers, group: G.ok, topics: [T.orders], commits: false }));
+        await untilOwned(G.ok, 'the member that joined the OK group to own its partitions');
+      }
       await liveCaughtUp(100 + 20 * c);
       clock += CYCLE_MS;
       cycleStartedAt = Date.now();
@@ -330,6 +352,84 @@ describe.each(ES_VERSIONS)('pipeline on %s: Kafka 4.x → collector → Elastics
       for (const [g, to] of [[G.warn, 'WARN'], [G.stop, 'ERR'], [G.stall, 'ERR'], [G.rewind, 'ERR']] as const) {
         expect(statusChanges(g).map((e) => `${e.from}->${e.to}`), g).toEqual([`OK->${to}`]);
       }
+    });
+
+    it('lag in time: what the estimator makes of this clock, cycle by cycle, for every group', () => {
+      // Time lags are estimated from the log ends the collector saw and when (cycle c at a[c], its finishedAt: the
+      // test clock, 30 s apart); the records' own timestamps (real time) are not read (no exactTimeLagGroups).
+      // - STOP (backlog: log end flat at 6000, committed 500) and STALL (orders: flat at 100, committed 40): the
+      //   committed offset is older than the whole history, which is one flat run since a[0]. Extrapolated, and
+      //   with no growth to extrapolate from, the certain lower bound: the history's age, a[c] − a[0]. It grows
+      //   with the clock, 30 s per cycle, although nothing is produced and nothing is committed.
+      // - REWIND: caught up (0) until REWIND_AT, then committed 30 on orders, older than the history too: a[c] − a[0]
+      //   from that cycle on (7.5 minutes at once).
+      // - WARN (events: log end 100 + 20c, committed 10 + 10c): once the committed offset is inside the history
+      //   (c ≥ 9), interpolated: offset 10 + 10c was the log end at cycle k = (c − 9) / 2 (halfway between two
+      //   cycles when c is even), so the lag is a[c] − a[k]. The consumer moves at half the producers' pace: its
+      //   time lag grows by 15 s per cycle. Before c = 9, extrapolated at the history's rate, at least a[c] − a[0].
+      // - OK and LIVE: caught up, 0.
+      // The first cycle's history is a single point, which dates nothing: no time lag above 0 is known there.
+      const a = clusterReports(bad, CLUSTER).map((r) => r.finishedAt);
+      const lags = (g: string) => groupReports(g).map((r) => r.result.partitions.map((p) => p.timeLag));
+      const max = (g: string) => groupReports(g).map((r) => r.result.maxTimeLagMs);
+      const [stop, stall, rewind, warn] = [lags(G.stop), lags(G.stall), lags(G.rewind), lags(G.warn)];
+      for (const g of [G.stop, G.stall, G.warn]) expect(max(g)[0] ?? 0, g).toBe(0);
+      const caughtUp = { kind: 'caught-up', ms: 0 };
+      for (let c = 1; c < CYCLES; c++) {
+        const age = a[c]! - a[0]!;
+        expect(Math.abs(a[c]! - a[c - 1]! - CYCLE_MS), `cycle ${c}`).toBeLessThan(10_000);
+        const older = { kind: 'extrapolated', ms: age, atLeastMs: age };
+        expect(stop[c], `STOP, cycle ${c}`).toEqual([older, older]);
+        expect(stall[c], `STALL, cycle ${c}`).toEqual([older, older]);
+        expect(max(G.stop)[c], `cycle ${c}`).toBe(age);
+        expect(max(G.stall)[c], `cycle ${c}`).toBe(age);
+        expect(rewind[c], `REWIND, cycle ${c}`).toEqual(c < REWIND_AT ? [caughtUp, caughtUp] : [older, older]);
+        expect(max(G.rewind)[c], `cycle ${c}`).toBe(c < REWIND_AT ? 0 : age);
+        if (c >= 9) {
+          const k = Math.floor((c - 9) / 2);
+          const producedAt = c % 2 === 1 ? a[k]! : Math.round(a[k]! + 0.5 * (a[k + 1]! - a[k]!));
+          const inside = { kind: 'interpolated', ms: a[c]! - producedAt, producedAt };
+          expect(warn[c], `WARN, cycle ${c}`).toEqual([inside, inside]);
+          expect(max(G.warn)[c], `cycle ${c}`).toBe(a[c]! - producedAt);
+        } else {
+          // The history's rate, 20 records per cycle, run back from offset 100 at a[0] to the committed offset.
+          const extrapolated = age + ((90 - 10 * c) * age) / (20 * c);
+          for (const t of warn[c]!) {
+            expect(t, `WARN, cycle ${c}`).toMatchObject({ kind: 'extrapolated', atLeastMs: age });
+            expect(Math.abs(t.kind === 'extrapolated' ? t.ms - extrapolated : Infinity), `WARN, cycle ${c}`).toBeLessThanOrEqual(1);
+          }
+        }
+        expect(groupReports(G.ok)[c]!.result.partitions.map((p) => p.timeLag), `OK, cycle ${c}`).toEqual([caughtUp, caughtUp]);
+        expect(groupReports(G.live)[c]!.result.partitions.map((p) => p.timeLag), `LIVE, cycle ${c}`).toEqual([caughtUp, caughtUp]);
+      }
+      // The newest cycle: STOP, STALL and REWIND all at the history's age (about 14.5 minutes), WARN about 9.5.
+      expect(finalReport(G.stop).result.maxTimeLagMs).toBe(a[CYCLES - 1]! - a[0]!);
+      expect(Math.abs(finalReport(G.stop).result.maxTimeLagMs! - (CYCLES - 1) * CYCLE_MS)).toBeLessThan(10_000);
+      expect(Math.abs(finalReport(G.warn).result.maxTimeLagMs! - ((CYCLES - 1 + 9) / 2) * CYCLE_MS)).toBeLessThan(10_000);
+    });
+
+    it('a member joining the OK group at JOIN_AT is one rebalance event, with the offsets of that cycle; no other membership changed, no deploy', () => {
+      const [joined, ...more] = rebalances(G.ok);
+      expect(more).toEqual([]);
+      expect(joined).toMatchObject({
+        cluster: CLUSTER,
+        at: clusterReports(bad, CLUSTER)[JOIN_AT]!.finishedAt,
+        previousState: 'Empty',
+        state: 'Stable',
+        memberCount: 1,
+        left: [],
+        offsets: [
+          { topic: T.orders, partition: 0, committed: 100, logEnd: 100 },
+          { topic: T.orders, partition: 1, committed: 100, logEnd: 100 },
+        ],
+      });
+      expect(joined!.joined.map((m) => m.clientId)).toEqual([`warren-test-${G.ok}`]);
+      expect(joined!.joined[0]!.host).not.toBe('');
+      expect(finalReport(G.ok).details.map((d) => d.memberId)).toEqual([joined!.joined[0]!.memberId, joined!.joined[0]!.memberId]);
+      expect(groupReports(G.ok).map((r) => r.memberCount)).toEqual([...new Array(JOIN_AT).fill(0), ...new Array(CYCLES - JOIN_AT).fill(1)]);
+      for (const g of GROUPS) if (g !== G.ok) expect(rebalances(g), g).toEqual([]);
+      // The member keeps the client id of the test's consumers, and the group had none when it settled: no deploy.
+      for (const g of GROUPS) expect(deploys(g), g).toEqual([]);
     });
 
     it('the sink indexed every document of every cycle, and nothing was lost', async () => {
@@ -427,6 +527,51 @@ describe.each(ES_VERSIONS)('pipeline on %s: Kafka 4.x → collector → Elastics
         for (const [i, g] of order.entries()) {
           expect(points(all[i]!), g).toEqual(bucketed(groupPoints(g, (x) => x.result.totallag), interval, range('6h')));
           expect(lastNotNull(all[i]!), g).toBe(finalReport(g).result.totallag);
+        }
+      });
+
+      it('consumer groups table: each group\'s max time lag and velocity of the last 2 minutes', async () => {
+        const [, , c] = await runPanel(OVERVIEW, panelByTitle(OVERVIEW, 'Consumer groups'), overviewVars());
+        const t = onlyTable(c!.frames);
+        expect(t.columns).toEqual(['cluster', 'group', 'Max max_time_lag_ms', 'Max lag_velocity']);
+        const rows = rowsAsObjects(t);
+        expect(rows.map((r) => [r.cluster, r.group])).toEqual(GROUPS.map((g) => [CLUSTER, g]));
+        // The query's window is Elasticsearch's own `now-2m`: it holds the newest report and up to five before it.
+        const newest = (g: string) => groupReports(g).slice(-6);
+        for (const [i, g] of GROUPS.entries()) {
+          // Time lags only grow (or stay 0) in this scenario, so the largest of the window is the newest report's.
+          const recent = newest(g).map((r) => r.result.maxTimeLagMs!);
+          expect(recent.every((v, j) => j === 0 || v >= recent[j - 1]!), g).toBe(true);
+          expect(rows[i]!['Max max_time_lag_ms'], g).toBe(finalReport(g).result.maxTimeLagMs);
+          // Velocity (a float in the index, the sink's 3 decimals): the largest of the newest k reports, for some k.
+          const velocity = (r: GroupReport) => (r.result.trend.kind === 'unknown' ? null : Math.round(r.result.trend.velocity * 1000) / 1000 || 0);
+          const known = (vs: (number | null)[]) => vs.filter((v): v is number => v !== null);
+          const candidates = [1, 2, 3, 4, 5, 6].map((k) => {
+            const vs = known(newest(g).slice(-k).map(velocity));
+            return vs.length === 0 ? null : Math.max(...vs);
+          });
+          const shown = rows[i]!['Max lag_velocity'] as number | null;
+          expect(candidates, g).toContain(shown === null ? null : Math.round(shown * 1000) / 1000);
+        }
+        expect(rows.find((r) => r.group === G.stop)!['Max max_time_lag_ms']).toBeGreaterThan(TIME_LAG_THRESHOLD_MS);
+        expect(rows.find((r) => r.group === G.ok)!['Max max_time_lag_ms']).toBe(0);
+      });
+
+      it('top groups by max time lag: the most delayed first, with the collector\'s max time lag, interval by interval', async () => {
+        const [r] = await runPanel(OVERVIEW, panelByTitle(OVERVIEW, 'Top groups by max time lag'), overviewVars());
+        const interval = histogramInterval(r!.body);
+        const all = seriesOf(r!.frames);
+        const peak = (g: string) => Math.max(...maxTimeLagPoints(g).map((p) => p.v));
+        const order = [...GROUPS].sort((x, y) => peak(y) - peak(x) || (x < y ? -1 : 1));
+        expect(all.map((s) => s.name)).toEqual(order.map((g) => `${CLUSTER} / ${g}`));
+        // STOP, STALL and REWIND peak at the same time lag, the age of the log-end history at the newest cycle (a tie,
+        // broken by name); WARN is next; OK and LIVE are caught up.
+        expect(peak(G.stop)).toBe(peak(G.stall));
+        expect(peak(G.stop)).toBe(peak(G.rewind));
+        expect(order).toEqual([G.rewind, G.stall, G.stop, G.warn, G.live, G.ok]);
+        for (const [i, g] of order.entries()) {
+          expect(points(all[i]!), g).toEqual(bucketed(maxTimeLagPoints(g), interval, range('6h')));
+          expect(lastNotNull(all[i]!), g).toBe(finalReport(g).result.maxTimeLagMs);
         }
       });
 
@@ -555,6 +700,71 @@ describe.each(ES_VERSIONS)('pipeline on %s: Kafka 4.x → collector → Elastics
         }
         const [stop] = await runAnnotation(CONSUMER, 'Status changes', groupVars(G.stop));
         expect(stop!.text).toContain('stopped');
+      });
+
+      it('max time lag, max time lag over time, time lag per partition and the canary split by client id and host, interval by interval', async () => {
+        for (const g of GROUPS) {
+          const run = async (title: string) => {
+            const [r] = await runPanel(CONSUMER, panelByTitle(CONSUMER, title), groupVars(g));
+            return { named: byName(r!.frames), interval: histogramInterval(r!.body) };
+          };
+          const [stat] = await runPanel(CONSUMER, panelByTitle(CONSUMER, 'Max time lag'), groupVars(g));
+          const [latest, ...more] = seriesOf(stat!.frames);
+          expect(more).toEqual([]);
+          expect(points(latest!), g).toEqual(bucketed(maxTimeLagPoints(g), histogramInterval(stat!.body), range('2m')));
+          expect(lastNotNull(latest!), g).toBe(finalReport(g).result.maxTimeLagMs);
+
+          const over = await run('Max time lag over time');
+          expect([...over.named.keys()], g).toEqual(['max time lag']);
+          expect(points(over.named.get('max time lag')!), g).toEqual(bucketed(maxTimeLagPoints(g), over.interval, range('3h')));
+
+          const per = await run('Time lag per partition');
+          const expected = partitionPoints(g, (r, i) => timeLagMs(r.result.partitions[i]!));
+          expect([...per.named.keys()], g).toEqual([...expected.keys()]);
+          for (const [name, ps] of expected) expect(points(per.named.get(name)!), `${g} ${name}`).toEqual(bucketed(ps, per.interval, range('3h')));
+
+          // The canary split: the largest time lag of the partitions each client id (host) owned, per cycle; '' unowned.
+          for (const [title, of] of [
+            ['Max time lag by client id', (r: GroupReport, i: number) => r.details[i]!.clientId || r.result.partitions[i]!.clientId],
+            ['Max time lag by host', (r: GroupReport, i: number) => r.details[i]!.host || r.result.partitions[i]!.owner],
+          ] as const) {
+            const split = await run(title);
+            const byOwner = new Map<string, Point[]>();
+            for (const r of groupReports(g)) {
+              const cycle = new Map<string, number>();
+              r.result.partitions.forEach((p, i) => {
+                const ms = timeLagMs(p);
+                if (ms !== null) cycle.set(of(r, i), Math.max(cycle.get(of(r, i)) ?? 0, ms));
+              });
+              for (const [owner, v] of cycle) byOwner.set(owner, [...(byOwner.get(owner) ?? []), { t: r.observedAt, v }]);
+            }
+            expect([...split.named.keys()].sort(), `${g} ${title}`).toEqual([...byOwner.keys()].sort());
+            for (const [owner, ps] of byOwner) expect(points(split.named.get(owner)!), `${g} ${title} ${owner}`).toEqual(bucketed(ps, split.interval, range('3h')));
+          }
+        }
+        // The stopped group's partitions: unowned, at the history's age; the OK group's, caught up before and after
+        // its member joined.
+        const [stop] = await runPanel(CONSUMER, panelByTitle(CONSUMER, 'Time lag per partition'), groupVars(G.stop));
+        expect(seriesOf(stop!.frames).map(lastNotNull)).toEqual([finalReport(G.stop).result.maxTimeLagMs, finalReport(G.stop).result.maxTimeLagMs]);
+        const [ok] = await runPanel(CONSUMER, panelByTitle(CONSUMER, 'Max time lag by client id'), groupVars(G.ok));
+        expect(Object.fromEntries([...byName(ok!.frames)].map(([name, s]) => [name, new Set(points(s).values())]))).toEqual({ '': new Set([0]), [`warren-test-${G.ok}`]: new Set([0]) });
+      });
+
+      it('rebalances and deploys as annotations: the collector\'s events, at their time; the member that joined the OK group, with the offsets then', async () => {
+        for (const g of GROUPS) {
+          const shown = (await runAnnotation(CONSUMER, 'Rebalances', groupVars(g))).sort((a, b) => a.time - b.time);
+          expect(shown.map((e) => ({ time: e.time, tags: e.tags })), g).toEqual(rebalances(g).map((e) => ({ time: e.at, tags: [e.state] })));
+          const deployed = (await runAnnotation(CONSUMER, 'Deploys', groupVars(g))).sort((a, b) => a.time - b.time);
+          expect(deployed.map((e) => ({ time: e.time, tags: e.tags })), g).toEqual(deploys(g).map((e) => ({ time: e.at, tags: e.clientIds })));
+        }
+        const member = rebalances(G.ok)[0]!.joined[0]!;
+        expect(await runAnnotation(CONSUMER, 'Rebalances', groupVars(G.ok))).toEqual([
+          {
+            time: clusterReports(bad, CLUSTER)[JOIN_AT]!.finishedAt,
+            text: `group ${G.ok}: rebalance, Empty → Stable, 1 member; joined warren-test-${G.ok} (${member.host}); offsets: ${T.orders} p0=100, p1=100`,
+            tags: ['Stable'],
+          },
+        ]);
       });
 
       it('variables: cluster, group and topic', async () => {
@@ -750,6 +960,60 @@ describe.each(ES_VERSIONS)('pipeline on %s: Kafka 4.x → collector → Elastics
       const stop = results.get('50000')!;
       expect(stop.history.every((h) => Object.keys(h.states).length === 0)).toBe(true);
       expect(stop.history.at(-1)!.evaluation.instances.map((i) => [i.labels.group, i.state])).toEqual([[G.stop, 'Normal']]);
+    });
+
+    it('time lag above the default threshold (5m) for 2 minutes: the groups the collector saw over 5 minutes behind fire on the third such evaluation; OK and LIVE stay Normal', async () => {
+      const { rule } = ruleOf('warren-time-lag-default');
+      expect(rule.labels.time_lag_threshold).toBe('5m');
+      expect(rule.data.find((q) => q.refId === 'C')!.model.conditions).toEqual([{ evaluator: { type: 'gt', params: [TIME_LAG_THRESHOLD_MS] } }]);
+      const steps = runningSteps();
+      const sim = await simulateRule('warren-time-lag-default', steps);
+      // What an evaluation at `at` reads (B): the group's largest max time lag in the newest complete minute.
+      const newestMinute = (g: string, at: number): number | null => {
+        const vs = maxTimeLagPoints(g).filter((p) => floorTo(p.t, 60_000) === at - 5_000 - 60_000).map((p) => p.v);
+        return vs.length === 0 ? null : Math.max(...vs);
+      };
+      const above = (g: string) => steps.map((s) => (newestMinute(g, s.at) ?? 0) > TIME_LAG_THRESHOLD_MS);
+      const firing = GROUPS.filter((g) => above(g).at(-1));
+      expect(firing).toEqual([G.rewind, G.stall, G.stop, G.warn]);
+      // Minute i holds cycles 2i and 2i + 1. STOP and STALL pass 5 minutes at cycle 11 (330 s, minute 5), REWIND at
+      // its rewind (cycle 15, 7.5 minutes at once, minute 7), WARN at cycle 11 or 12 (300 s at cycle 11, give or take
+      // the time the cycles took: the threshold is "above").
+      expect([G.stop, G.stall, G.rewind].map((g) => above(g).indexOf(true))).toEqual([5, 5, 7]);
+      expect([5, 6]).toContain(above(G.warn).indexOf(true));
+      for (const g of GROUPS) {
+        const k = key({ cluster: CLUSTER, group: g });
+        sim.history.forEach((h, i) => {
+          const b = h.evaluation.numbers.B!.filter((n) => n.labels.group === g);
+          expect(b.map((n) => n.value), `${g}, evaluation ${i}`).toEqual([newestMinute(g, h.at)]);
+        });
+        const first = above(g).indexOf(true);
+        if (first === -1) {
+          expect(sim.history.every((h) => !(k in h.states)), g).toBe(true);
+          expect(sim.history.every((h) => h.evaluation.instances.filter((x) => x.labels.group === g).every((x) => x.state === 'Normal')), g).toBe(true);
+          continue;
+        }
+        // Time lags only grow here: once above, above to the end. for: 2m — Pending twice, then firing.
+        expect(above(g).slice(first).every(Boolean), g).toBe(true);
+        expect(sim.history.map((h) => h.states[k] ?? 'Normal'), g).toEqual(
+          steps.map((_, i) => (i < first ? 'Normal' : i < first + 2 ? 'Pending' : 'Alerting')),
+        );
+        const alert = sim.firing.find((x) => x.labels.group === g)!;
+        const report = finalReport(g);
+        // The newest complete minute's larger time lag is the newest cycle's.
+        expect(alert.values.B!.Value, g).toBe(report.result.maxTimeLagMs);
+        const s = Math.trunc(report.result.maxTimeLagMs! / 1000);
+        expect(alert.labels).toMatchObject({ alertname: 'Consumer group time lag above threshold', cluster: CLUSTER, group: g, time_lag_threshold: '5m', severity: 'warning', grafana_folder: 'Warren' });
+        expect(alert.annotations, g).toMatchObject({
+          summary: `Consumer group ${g} on ${CLUSTER} is ${Math.trunc(s / 60)}m ${s % 60}s behind (threshold 5m)`,
+          status: report.result.status,
+          reason: 'time-lag-above-threshold',
+          total_lag: String(report.result.totallag),
+          max_lag: String(report.result.maxlag!.currentLag),
+        });
+      }
+      expect(sim.firing.map((x) => x.labels.group).sort()).toEqual(firing);
+      expect(sim.resolved).toEqual([]);
     });
 
     it('cluster failing to scrape: the unreachable cluster fires after two evaluations; the reachable one is never in it', async () => {
