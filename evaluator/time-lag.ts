@@ -95,7 +95,9 @@ function removeLeastSignificant(offsets: number[], times: number[]): void {
  * - `committed` at or past the newest log end: `caught-up`;
  * - `committed` older than the oldest point: `extrapolated`, the history's average rate run backwards from the
  *   oldest point, never below `atLeastMs` = now − the oldest point's time (certain: the record is older than that);
- *   with no usable rate (one point, or no growth) just `atLeastMs`;
+ *   with no growth (a flat run) just `atLeastMs`. A history spanning no time (a single point: the first cycle, or
+ *   the first after a restart) says nothing yet about records older than it: unknown `no-history` (its
+ *   `atLeastMs` would be 0 on the cycle that recorded the point, a lagging partition shown 0 ms behind);
  * - otherwise `interpolated` between the last point at or below `committed` (the record was produced after it)
  *   and the first point above it (the record existed by then).
  * Binary search; allocates only the result. `ms` and `producedAt` are whole milliseconds; `ms` is never negative.
@@ -117,11 +119,12 @@ export function estimateTimeLag(history: LogEndHistory, committed: number | null
   }
   if (lo === 0) {
     const t0 = times[0]!;
+    const dTime = times[n - 1]! - t0;
+    if (!(dTime > 0)) return NO_HISTORY;
     const atLeast = nowMs > t0 ? nowMs - t0 : 0;
     let ms = atLeast;
     const dOffset = offsets[n - 1]! - offsets[0]!;
-    const dTime = times[n - 1]! - t0;
-    if (dOffset > 0 && dTime > 0) {
+    if (dOffset > 0) {
       const extrapolated = nowMs - (t0 - ((offsets[0]! - committed) * dTime) / dOffset);
       if (extrapolated > ms) ms = extrapolated;
     }

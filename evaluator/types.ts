@@ -74,7 +74,8 @@ export interface LogEndHistory {
  * - `extrapolated`: the committed offset is older than the history; `ms` extends the history's average rate
  *   backwards and is never below `atLeastMs` (now − the oldest point), which is certain.
  * - `exact`: the producer's timestamp of the record at the committed offset, read from Kafka.
- * - `unknown`: no commit, or no log-end history yet.
+ * - `unknown`: no commit, or no log-end history yet (none, or a single point: nothing to estimate an older
+ *   record's time from).
  */
 export type TimeLag =
   | { kind: 'caught-up'; ms: 0 }

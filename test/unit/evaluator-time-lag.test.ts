@@ -140,11 +140,43 @@ describe('estimateTimeLag', () => {
     expect(estimateTimeLag(slower, 9700, 300 * S)).toEqual({ kind: 'extrapolated', ms: 210_000, atLeastMs: 200_000 });
   });
 
-  it('committed older than the history with no rate: atLeastMs only', () => {
-    const one = h([[10_000, 100]]);
-    expect(estimateTimeLag(one, 9000, 200 * S)).toEqual({ kind: 'extrapolated', ms: 100_000, atLeastMs: 100_000 });
+  it('committed older than a flat history (no rate): atLeastMs only', () => {
     const flat = h([[10_000, 100], [10_000, 150]]);
     expect(estimateTimeLag(flat, 9000, 200 * S)).toEqual({ kind: 'extrapolated', ms: 100_000, atLeastMs: 100_000 });
+    // Two points make a time span even when the log end has not moved: the lower bound holds from the first cycle after.
+    const flatNow = recorded([10_000, 10_000]);
+    expect(estimateTimeLag(flatNow, 9000, CYCLE)).toEqual({ kind: 'extrapolated', ms: CYCLE, atLeastMs: CYCLE });
+  });
+
+  it('committed older than a history spanning no time (one point): unknown, not 0 ms behind', () => {
+    // The first cycle: the tracker records the log end and evaluates at the same time.
+    const first = recorded([10_000], 100 * S);
+    expect(estimateTimeLag(first, 9000, 100 * S)).toEqual({ kind: 'unknown', why: 'no-history' });
+    // Later, with no second point yet (e.g. the log end could not be read since): still nothing to estimate from.
+    expect(estimateTimeLag(first, 9000, 200 * S)).toEqual({ kind: 'unknown', why: 'no-history' });
+    // At or past the point: caught up, as before.
+    expect(estimateTimeLag(first, 10_000, 100 * S)).toEqual({ kind: 'caught-up', ms: 0 });
+    // The first cycle after a restart (the log end went down): one point again.
+    const restarted = recorded([10_000, 20_000, 500]);
+    expect(estimateTimeLag(restarted, 400, 2 * CYCLE)).toEqual({ kind: 'unknown', why: 'no-history' });
+    // The next cycle gives a span, and the estimate comes back.
+    recordLogEnd(restarted, 800, 3 * CYCLE, 1000);
+    expect(estimateTimeLag(restarted, 400, 3 * CYCLE)).toEqual({ kind: 'extrapolated', ms: 40_000, atLeastMs: CYCLE });
+    // Through evaluatePartition too: a lagging partition on the first cycle is unknown, and left out of maxTimeLag.
+    const lagging: PartitionInput = {
+      topic: 't',
+      partition: 0,
+      offsets: [{ offset: 9000, timestamp: 100 * S, observedAt: 100 * S, lag: 1000 }],
+      ringSize: 10,
+      brokerOffsets: [10_000],
+      currentLag: 1000,
+      owner: '',
+      clientId: '',
+      owned: false,
+      logEnds: first,
+    };
+    expect(evaluatePartition(lagging, 100 * S).timeLag).toEqual({ kind: 'unknown', why: 'no-history' });
+    expect(evaluateGroup('c', 'g', [lagging], 100 * S)).toMatchObject({ maxTimeLagMs: null, maxTimeLag: null });
   });
 
   it('unknown without a commit or without a history', () => {
