@@ -8,6 +8,9 @@
 // matters: interleaved offset/time pairs (number[] or an off-heap Float64Array, the latter slower), one array for
 // offsets and times, a two-level index, k-ary, branch-free and backward searches all measured within noise of two
 // plain arrays with a binary search, or worse.
+import { spawnSync } from 'node:child_process';
+import { Tracker } from '../collector/tracker.ts';
+import type { ClusterScrape, ScrapedGroup } from '../collector/types.ts';
 import { emptyLogEnds, evaluatePartition, recordLogEnd, type LogEndHistory, type OffsetEntry, type PartitionInput } from '../evaluator/index.ts';
 
 const CYCLE_MS = 30_000;
@@ -234,7 +237,90 @@ function measure(f: Fixture, rounds: number): Measurement {
   };
 }
 
-if (import.meta.main) {
+/**
+ * The evaluate step as the collector runs it: Tracker.ingest turning one cycle's scrape of 1,000 groups × 20
+ * partitions (50 topics of 20 partitions, each read by 20 groups) into judged reports — window bookkeeping, log-end
+ * histories, evaluation, events — with lag in time on or off. Committed offsets move every cycle (active consumers
+ * at various distances behind), so nothing is served from a previous cycle's answer. Returns the CPU time of the
+ * timed cycles' ingest calls (ms), garbage collection included; the scrapes are built outside the clock.
+ */
+function trackerStep(timeLag: boolean, warmup: number, cycles: number): number {
+  const GROUPS = 1000;
+  const TOPICS = 50;
+  const PARTITIONS = 20;
+  const rand = random(23);
+  const rates = Array.from({ length: TOPICS * PARTITIONS }, () => 5 + rand() * 500);
+  const ends = rates.map(() => Math.floor(rand() * 1e9));
+  const behindCycles = Array.from({ length: GROUPS }, (_, g) => (g % 10 < 2 ? 0 : 1 + (g % 37)));
+  const history: number[][] = ends.map(() => []);
+  const tracker = new Tracker({
+    clusters: ['bench'],
+    intervals: 10,
+    expireGroupMs: 7 * 86_400_000,
+    rules: { allowedLag: 0, minimumComplete: 0, minSilenceMs: 60_000 },
+    rebalanceGraceMs: 60_000,
+    logEndHistory: CAPACITY,
+    timeLag,
+  });
+  const scrape = (c: number): ClusterScrape => {
+    const at = START_MS + c * CYCLE_MS;
+    for (let i = 0; i < ends.length; i++) {
+      ends[i] = ends[i]! + Math.round(rates[i]! * 30 * (0.8 + rand() * 0.4));
+      history[i]!.push(ends[i]!);
+    }
+    const topics = new Map<string, { name: string; partitions: number; internal: boolean }>();
+    const logEnd = new Map<string, (number | null)[]>();
+    for (let t = 0; t < TOPICS; t++) {
+      topics.set(`t${t}`, { name: `t${t}`, partitions: PARTITIONS, internal: false });
+      logEnd.set(`t${t}`, ends.slice(t * PARTITIONS, (t + 1) * PARTITIONS));
+    }
+    const groups = new Map<string, ScrapedGroup>();
+    for (let g = 0; g < GROUPS; g++) {
+      const t = g % TOPICS;
+      const committed = new Map<number, number>();
+      for (let p = 0; p < PARTITIONS; p++) {
+        const series = history[t * PARTITIONS + p]!;
+        committed.set(p, series[Math.max(0, series.length - 1 - behindCycles[g]!)]!);
+      }
+      groups.set(`g${g}`, {
+        description: { group: `g${g}`, groupType: 'classic', protocolType: 'consumer', state: 'Stable', epoch: -1, members: [{ memberId: `m${g}`, groupInstanceId: null, clientId: `c${g}`, host: '/10.0.0.1', assignments: [{ topic: `t${t}`, partitions: Array.from({ length: PARTITIONS }, (_, p) => p) }] }] },
+        committed: new Map([[`t${t}`, committed]]),
+      });
+    }
+    return { cluster: 'bench', startedAt: at - 100, finishedAt: at, topics, logEnd, groups, errors: [], reachable: true };
+  };
+  let cpuMs = 0;
+  for (let c = 0; c < warmup + cycles; c++) {
+    const s = scrape(c);
+    const started = process.cpuUsage();
+    const { report } = tracker.ingest(s);
+    const used = process.cpuUsage(started);
+    sink += report.partitionCount;
+    if (c >= warmup) cpuMs += (used.user + used.system) / 1000;
+  }
+  return cpuMs;
+}
+
+/**
+ * Runs trackerStep in child processes, off and on alternately (`runs` each): each configuration has a heap of its
+ * own, so the garbage it makes is collected on its own clock.
+ */
+function trackerStepRuns(runs: number, cycles: number): { off: number[]; on: number[] } {
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let r = 0; r < 2 * runs; r++) {
+    const lag = r % 2 === 1;
+    const child = spawnSync(process.execPath, [import.meta.filename, '--tracker-step', lag ? 'on' : 'off', String(cycles)], { encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(`tracker step (${lag ? 'on' : 'off'}) failed: ${child.stderr}`);
+    (lag ? on : off).push(Number(child.stdout.trim()));
+  }
+  return { off, on };
+}
+
+const stepArg = process.argv.indexOf('--tracker-step');
+if (import.meta.main && stepArg >= 0) {
+  process.stdout.write(`${trackerStep(process.argv[stepArg + 1] === 'on', 125, Number(process.argv[stepArg + 2] ?? 60))}\n`);
+} else if (import.meta.main) {
   const f = fixture();
   const kinds: Record<string, number> = {};
   for (const p of f.with) {
@@ -271,6 +357,17 @@ if (import.meta.main) {
       `${moving.toFixed(0)} ns per point (log end moving every cycle: a thinning on every call)`,
   );
   
+  const CYCLES_TIMED = 60;
+  const steps = trackerStepRuns(2, CYCLES_TIMED);
+  const perCycle = (xs: number[]) => median(xs) / CYCLES_TIMED;
+  const stepRatio = median(steps.on) / median(steps.off);
+  console.log(
+    `evaluate step (Tracker.ingest of 1,000 groups × 20 partitions, histories full, ${CYCLES_TIMED} cycles, each configuration in its own process, run twice): ` +
+      `${perCycle(steps.off).toFixed(1)} ms a cycle without lag in time, ${perCycle(steps.on).toFixed(1)} ms with it ` +
+      `(runs: off ${steps.off.map((x) => (x / CYCLES_TIMED).toFixed(1)).join(', ')}; on ${steps.on.map((x) => (x / CYCLES_TIMED).toFixed(1)).join(', ')}); ` +
+      `ratio ${stepRatio.toFixed(3)}; target <= 1.20: ${stepRatio <= 1.2 ? 'met' : 'NOT met'}`,
+  );
+
   // The same inputs over fewer and more distinct histories: the estimator's cost is mostly cache misses on them.
   const sensitivity: string[] = [];
   for (const topicPartitions of [50, 5000]) {

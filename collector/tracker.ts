@@ -50,6 +50,11 @@ export interface TrackerOptions {
   logEndHistory?: number;
   /** Events kept per group for `groupEvents`. */
   eventsPerGroup?: number;
+  /**
+   * Lag in time (default on): keep log-end histories and hand them to the evaluator. Off, `timeLag` is unknown
+   * everywhere; the benchmark turns it off to measure the estimator's share of the evaluate step.
+   */
+  timeLag?: boolean;
 }
 
 interface GroupState {
@@ -158,7 +163,7 @@ export class Tracker implements StateView {
     state.topics = topics;
     state.logEnd = scrape.logEnd;
     state.logStart = scrape.logStart ?? new Map();
-    this.#recordLogEnds(state, scrape, at);
+    if (this.#options.timeLag !== false) this.#recordLogEnds(state, scrape, at);
 
     // Groups gone from the broker are deleted; forgotten groups stay forgotten until their offsets move.
     for (const name of state.groups.keys()) {
