@@ -44,6 +44,7 @@ export class Collector {
         allowedLag: options.config.collector.allowedLag,
         minimumComplete: options.config.collector.minimumComplete,
         minSilenceMs: options.config.collector.stopAfter ?? 2 * options.config.collector.interval,
+        trendSpanMs: 3 * options.config.collector.interval,
       },
       rebalanceGraceMs: options.config.collector.rebalanceGrace,
       logEndHistory: options.config.collector.logEndHistory,

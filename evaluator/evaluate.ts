@@ -48,7 +48,7 @@ export function evaluatePartition(p: PartitionInput, nowMs: number, rules: RuleC
     currentLag,
     complete,
     timeLag,
-    trend: partitionTrend(window, currentLag, p.logStart ?? null, committed, nowMs),
+    trend: partitionTrend(window, currentLag, p.logStart ?? null, committed, nowMs, rules.trendSpanMs ?? 0),
   } as PartitionResult;
 }
 

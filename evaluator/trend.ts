@@ -1,4 +1,4 @@
-// Where the lag is heading (issue 7): the lag's velocity over the window, and what it means at that pace.
+// Where the lag is heading (issue 7): the lag's velocity over the recent past, and what it means at that pace.
 // Pure: `nowMs` is an argument.
 import type { OffsetEntry, PartitionResult, Trend } from './types.ts';
 
@@ -11,8 +11,12 @@ export const STEADY_VELOCITY = 1e-9;
 export const TREND_UNKNOWN: Trend = UNKNOWN;
 
 /**
- * A partition's trend: velocity = (currentLag − the window's first lag) / (now − its timestamp), messages/s.
- * Unknown when the window is empty, its first lag is null, or the span is not positive.
+ * A partition's trend: velocity = (currentLag − the lag at a window entry) / (now − that entry's timestamp),
+ * messages/s. The entry is the newest one at least `trendSpanMs` old (so the trend follows the last few
+ * intervals, not the whole window: a consumer that recovers after a pause reads `catching-up` within that span,
+ * and a lag that has been flat for that span is `steady`), or the window's first entry when none is that old or
+ * `trendSpanMs` is 0. Unknown when there is no commit now, the window is empty, that entry's lag is null, or the
+ * span is not positive.
  * - `catching-up` (velocity < 0): `catchUpMs` = currentLag / −velocity (0 when the lag is 0);
  * - `falling-behind` (velocity > 0): `dataLossMs` = (committed − logStart) / velocity, the time until the
  *   committed offset falls behind the log start if retention moves the log start as fast as the producer writes
@@ -26,9 +30,19 @@ export function partitionTrend(
   logStart: number | null,
   committed: number | null,
   nowMs: number,
+  trendSpanMs = 0,
 ): Trend {
-  if (window.length === 0) return UNKNOWN;
-  const first = window[0]!;
+  if (window.length === 0 || committed === null) return UNKNOWN;
+  let first = window[0]!;
+  if (trendSpanMs > 0) {
+    const before = nowMs - trendSpanMs;
+    for (let i = window.length - 1; i > 0; i--) {
+      if (window[i]!.timestamp <= before) {
+        first = window[i]!;
+        break;
+      }
+    }
+  }
   const firstLag = first.lag;
   if (firstLag === null) return UNKNOWN;
   const spanMs = nowMs - first.timestamp;

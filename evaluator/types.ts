@@ -86,12 +86,13 @@ export type TimeLag =
 
 /**
  * Where the lag is heading: velocity is the change of the lag in messages per second over `spanMs` (from the
- * window's first entry to now): positive, the consumer falls behind; negative, it catches up.
+ * newest window entry at least `RuleConfig.trendSpanMs` old, or the first, to now): positive, the consumer falls
+ * behind; negative, it catches up.
  * - `catching-up`: at this pace the lag reaches 0 in `catchUpMs`.
  * - `falling-behind`: `dataLossMs` is when the committed offset would fall behind the log start (retention
  *   deletes unread records) at this pace; null when the log start is unknown.
  * - `steady`: velocity 0 (within rounding).
- * - `unknown`: no entry in the window, or a span of 0.
+ * - `unknown`: no commit now, no entry in the window, or a span of 0.
  */
 export type Trend =
   | { kind: 'steady'; velocity: number; spanMs: number }
@@ -125,6 +126,11 @@ export interface RuleConfig {
    * after a restart is not an alarm.
    */
   minSilenceMs?: number;
+  /**
+   * Warren: the trend's velocity is measured from the newest window entry at least this old (0: from the
+   * window's first entry). The collector uses three intervals.
+   */
+  trendSpanMs?: number;
 }
 
 /** Why a partition got its status: the rule that decided and the numbers it saw. Machine-readable. */

@@ -28,7 +28,35 @@ describe('partitionTrend', () => {
     const window = [e(0, 10_000, 200)];
     expect(partitionTrend(window, 800, 12_000, 10_000, 120 * S)).toMatchObject({ kind: 'falling-behind', dataLossMs: 0 });
     expect(partitionTrend(window, 800, null, 10_000, 120 * S)).toMatchObject({ kind: 'falling-behind', dataLossMs: null });
-    expect(partitionTrend(window, 800, 7000, null, 120 * S)).toMatchObject({ kind: 'falling-behind', dataLossMs: null });
+  });
+
+  it('unknown when the group has no commit now (its offsets were deleted), whatever the window says', () => {
+    expect(partitionTrend([e(0, 10_000, 200)], 0, 7000, null, 120 * S)).toEqual({ kind: 'unknown' });
+  });
+
+  describe('over the last trendSpanMs', () => {
+    // Commits every 30 s; trend span 90 s: the velocity is measured from the newest entry at least 90 s old.
+    it('a consumer recovering after a pause reads catching-up within the span, though the whole window grew', () => {
+      // Lag 0 until 120 s, paused to 300 s (lag 1800), catching up at −10/s since.
+      const window = [e(0, 1000, 0), e(30, 1300, 0), e(60, 1600, 0), e(90, 1900, 0), e(120, 2200, 0), e(330, 2700, 1600), e(360, 3300, 1300), e(390, 3900, 1000), e(420, 4500, 700)];
+      expect(partitionTrend(window, 400, null, 5100, 450 * S)).toMatchObject({ kind: 'falling-behind' });
+      expect(partitionTrend(window, 400, null, 5100, 450 * S, 90 * S)).toEqual({ kind: 'catching-up', velocity: -10, spanMs: 90_000, catchUpMs: 40_000 });
+    });
+
+    it('a lag flat for longer than the span is steady (a rewound group sitting still)', () => {
+      const window = [e(0, 500, 0), e(30, 800, 0), e(60, 360, 140)];
+      expect(partitionTrend(window, 140, null, 360, 400 * S)).toMatchObject({ kind: 'falling-behind' });
+      expect(partitionTrend(window, 140, null, 360, 400 * S, 90 * S)).toEqual({ kind: 'steady', velocity: 0, spanMs: 340_000 });
+    });
+
+    it('a stopped consumer grows at the production rate from its last commit', () => {
+      const window = [e(0, 1000, 0), e(30, 1300, 0), e(60, 1600, 0)];
+      expect(partitionTrend(window, 2400, null, 1600, 300 * S, 90 * S)).toEqual({ kind: 'falling-behind', velocity: 10, spanMs: 240_000, dataLossMs: null });
+    });
+
+    it('no entry that old yet: from the first entry', () => {
+      expect(partitionTrend([e(100, 5000, 1000), e(130, 5800, 700)], 400, null, 6600, 160 * S, 90 * S)).toMatchObject({ kind: 'catching-up', spanMs: 60_000 });
+    });
   });
 
   it('steady: the lag did not change', () => {
