@@ -118,7 +118,7 @@ export class WarrenMetrics {
 
     const warrenGroup = ['cluster', 'group'] as const;
     this.#timeLag = new Gauge({ name: 'warren_consumer_time_lag_seconds', help: 'Largest lag in time of the group over its partitions (seconds; absent when none is known)', labelNames: warrenGroup, registers: state });
-    this.#velocity = new Gauge({ name: 'warren_consumer_lag_velocity', help: 'Change of the group lag in messages per second over the window (positive: falling behind; absent when unknown)', labelNames: warrenGroup, registers: state });
+    this.#velocity = new Gauge({ name: 'warren_consumer_lag_velocity', help: 'Change of the group lag in messages per second over the last three intervals (positive: falling behind; absent when unknown)', labelNames: warrenGroup, registers: state });
     this.#catchUp = new Gauge({ name: 'warren_consumer_catch_up_seconds', help: 'When the group lag reaches 0 at the current pace (only while catching up)', labelNames: warrenGroup, registers: state });
     this.#dataLoss = new Gauge({ name: 'warren_consumer_data_loss_seconds', help: 'When retention overtakes the committed offset at the current pace (only while falling behind, with the log start known)', labelNames: warrenGroup, registers: state });
     this.#rebalancing = new Gauge({ name: 'warren_consumer_rebalancing', help: 'Whether the group is rebalancing (1) or stable (0); while it rebalances a worse status may be held back', labelNames: warrenGroup, registers: state });

@@ -55,7 +55,7 @@ function trend(): PanelSpec {
     {
       title: 'Trend',
       description:
-        'Velocity: change of the total lag in messages per second over the window (positive: falling behind). ' +
+        'Velocity: change of the total lag in messages per second over the last three intervals (positive: falling behind). ' +
         'Catch-up in: when the lag reaches 0 at this pace (only while catching up). ' +
         'Data loss in: when retention deletes records not yet consumed at this pace (only while falling behind, with the log start known).',
       w: 18,
