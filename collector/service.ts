@@ -16,7 +16,11 @@ export async function startService(config: WarrenConfig): Promise<void> {
     sinks.push(elasticsearch);
   }
   const collector = new Collector({ config, logger, sinks });
-  const metrics = createMetrics({ state: collector.state, ...(elasticsearch ? { sinkStats: () => elasticsearch.stats() } : {}) });
+  const metrics = createMetrics({
+    state: collector.state,
+    partitionTimeLag: config.api.partitionTimeLagMetrics,
+    ...(elasticsearch ? { sinkStats: () => elasticsearch.stats() } : {}),
+  });
   collector.onCycle((report, events) => metrics.sink.write(report, events));
   const server = createHttpServer({
     state: collector.state,

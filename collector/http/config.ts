@@ -40,6 +40,12 @@ export const apiConfigSchema = z
     accessControlAllowOrigin: z.string().default(''),
     /** Longest request target (path and query) accepted; longer ones get 414. */
     maxUrlLength: z.number().int().min(256).max(8192).default(2048),
+    /**
+     * Also export `warren_partition_time_lag_seconds` (one series per group-partition). Off by default: it adds a
+     * third to /metrics at scale; the group's largest time lag is always exported, and every partition's is in
+     * the API and Elasticsearch.
+     */
+    partitionTimeLagMetrics: z.boolean().default(false),
     /** Time a client has to send a whole request (Burrow's httpserver timeout is 300 s). */
     requestTimeout: duration.prefault(30),
     /** Serve HTTPS with this certificate instead of plain HTTP. */

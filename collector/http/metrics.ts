@@ -36,6 +36,8 @@ export interface MetricsOptions {
   sinkStats?: SinkStatsSource;
   /** Node's process metrics (process_*, nodejs_*). Default true. */
   processMetrics?: boolean;
+  /** Export `warren_partition_time_lag_seconds` (one series per group-partition; `api.partitionTimeLagMetrics`). Default false. */
+  partitionTimeLag?: boolean;
 }
 
 const CYCLE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -104,11 +106,13 @@ export class WarrenMetrics {
   #stale = true;
   #body: Buffer = Buffer.alloc(0);
   #building: Promise<Buffer> | null = null;
+  readonly #partitionTimeLag: boolean;
   #scraped = false;
 
   constructor(options: MetricsOptions) {
     this.#state = options.state;
     this.#sinkStats = options.sinkStats;
+    this.#partitionTimeLag = options.partitionTimeLag ?? false;
     this.contentType = this.#stateRegistry.contentType;
     const state = [this.#stateRegistry];
     const perGroup = ['cluster', 'consumer_group'] as const;
@@ -338,7 +342,7 @@ export class WarrenMetrics {
           const labels = `${topicLabels},partition="${p.partition}"`;
           partitionLag.add(labels, p.currentLag);
           const timeLag = p.timeLag;
-          if (timeLag && timeLag.kind !== 'unknown' && Number.isFinite(timeLag.ms)) partitionTimeLag.add(`${warrenTopicLabels},partition="${p.partition}"`, timeLag.ms / 1000);
+          if (this.#partitionTimeLag && timeLag && timeLag.kind !== 'unknown' && Number.isFinite(timeLag.ms)) partitionTimeLag.add(`${warrenTopicLabels},partition="${p.partition}"`, timeLag.ms / 1000);
           // As Burrow: offset and partition status only once the partition's window is full.
           if (p.complete === 1 && p.end !== null) {
             currentOffset.add(labels, p.end.offset);

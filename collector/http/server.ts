@@ -50,7 +50,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const host = options.hostname ?? hostname();
   const logger = options.logger;
   const token = resolveToken(api);
-  const metrics = options.metrics ?? createMetrics({ state: options.state, ...(options.sinkStats ? { sinkStats: options.sinkStats } : {}) });
+  const metrics = options.metrics ?? createMetrics({ state: options.state, partitionTimeLag: api.partitionTimeLagMetrics, ...(options.sinkStats ? { sinkStats: options.sinkStats } : {}) });
 
   let https: { key: Buffer; cert: Buffer } | undefined;
   if (api.tls) {

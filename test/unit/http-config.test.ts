@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'warren-http-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('apiConfigSchema', () => {
-  it('defaults: loopback, port 8000 like Burrow, no token, DELETE off', () => {
+  it('defaults: loopback, port 8000 like Burrow, no token, DELETE off, no per-partition time-lag metric', () => {
     expect(apiConfigSchema.parse({})).toEqual({
       enabled: true,
       address: '127.0.0.1',
@@ -24,6 +24,7 @@ describe('apiConfigSchema', () => {
       allowDelete: false,
       accessControlAllowOrigin: '',
       maxUrlLength: 2048,
+      partitionTimeLagMetrics: false,
       requestTimeout: 30_000,
     });
   });

@@ -149,9 +149,10 @@ describe('/metrics', () => {
     expect(await metrics.render()).toContain('warren_ready');
   });
 
-  it('lag in time, velocity, catch-up and data-loss times per group, time lag per partition: the tracker\'s values, absent when unknown', async () => {
+  it('lag in time, velocity, catch-up and data-loss times per group, time lag per partition (when asked): the tracker\'s values, absent when unknown', async () => {
     const tracker = new Tracker({ clusters: ['c'], intervals: 10, expireGroupMs: 86_400_000, rules: { allowedLag: 0, minimumComplete: 0 } });
-    const metrics = createMetrics({ state: tracker, processMetrics: false });
+    const metrics = createMetrics({ state: tracker, processMetrics: false, partitionTimeLag: true });
+    const defaults = createMetrics({ state: tracker, processMetrics: false });
     const member = (clientId: string) => [{ host: '/10.0.0.1', clientId, topic: 't', partitions: [0, 1] }];
     for (let i = 0; i < 8; i++) {
       const end = 10_000 + i * 100;
@@ -208,6 +209,10 @@ describe('/metrics', () => {
     expect(series(text, 'warren_partition_time_lag_seconds').has('{cluster="c",group="half",topic="t",partition="0"}')).toBe(false);
     expect(series(text, 'warren_partition_time_lag_seconds').has('{cluster="c",group="half",topic="t",partition="1"}')).toBe(true);
     expectPromtoolPasses(text);
+    // By default (api.partitionTimeLagMetrics false) no per-partition time lag; the per-group series are the same.
+    const plain = await defaults.render();
+    expect(series(plain, 'warren_partition_time_lag_seconds')).toEqual(new Map());
+    expect(series(plain, 'warren_consumer_time_lag_seconds')).toEqual(groupSeries('warren_consumer_time_lag_seconds'));
   });
 
   it('rebalancing 1 while a group rebalances, 0 when stable; events counted by kind, once per cycle', async () => {
