@@ -182,7 +182,12 @@ export class Tracker implements StateView {
       let group = state.groups.get(name);
       const isNew = !group;
       if (!group) {
-        group = { description: scraped.description, histories: new Map(), firstSeen: at, report: null, shown: null,
+        group = {
+          description: scraped.description,
+          histories: new Map(),
+          firstSeen: at,
+          report: null,
+          shown: null,
           rebalancingSince: null,
           lastChangeAt: at,
           clientIds: new Set(scraped.description.members.map((m) => m.clientId)),
