@@ -18,7 +18,7 @@ import { PIPELINE_UID } from './dashboards/pipeline-health.ts';
 import { and, count, max, overTime, quoted, target, terms, uniqueCount } from './query.ts';
 import type { BucketDecl, MetricDecl } from './query.ts';
 import { DEFAULT_TIME_LAG_MS, formatDuration } from './thresholds.ts';
-import type { LagThresholds } from './thresholds.ts';
+import type { GroupThreshold, LagThresholds } from './thresholds.ts';
 
 export const ALERT_FOLDER = 'Warren';
 export const ALERT_INTERVAL = '1m';
@@ -268,6 +268,27 @@ function timeLagRule(uid: string, title: string, query: string, limitMs: number,
   };
 }
 
+/**
+ * One rule per listed group plus a default rule for every group not listed: `Consumer group <what> above
+ * threshold`, with ` (<cluster>/<group>)` for a listed one.
+ */
+function perGroupRules(
+  thresholds: { default: number; groups: readonly GroupThreshold[] },
+  what: string,
+  defaultUid: string,
+  uidOf: (cluster: string, group: string) => string,
+  rule: (uid: string, title: string, query: string, limit: number) => Rule,
+): Rule[] {
+  const title = `Consumer group ${what} above threshold`;
+  const listed = thresholds.groups.map((g) => `(cluster:${quoted(g.cluster)} AND group:${quoted(g.group)})`);
+  return [
+    rule(defaultUid, title, listed.length === 0 ? '' : `*:* AND NOT (${listed.join(' OR ')})`, thresholds.default),
+    ...thresholds.groups.map((g) =>
+      rule(uidOf(g.cluster, g.group), `${title} (${g.cluster}/${g.group})`, and(`cluster:${quoted(g.cluster)}`, `group:${quoted(g.group)}`), g.threshold),
+    ),
+  ];
+}
+
 export interface PanelIds {
   groupStatus: number;
   partitionStatus: number;
@@ -317,47 +338,15 @@ export function ruleGroups(thresholds: LagThresholds, panels: PanelIds): RuleGro
     },
   ];
 
-  const listed = thresholds.groups.map((g) => `(cluster:${quoted(g.cluster)} AND group:${quoted(g.group)})`);
-  const lag: Rule[] = [
-    lagRule(
-      'warren-lag-default',
-      'Consumer group lag above threshold',
-      listed.length === 0 ? '' : `*:* AND NOT (${listed.join(' OR ')})`,
-      thresholds.default,
-      panels.partitionLag,
-    ),
-    ...thresholds.groups.map((g) =>
-      lagRule(
-        lagRuleUid(g.cluster, g.group),
-        `Consumer group lag above threshold (${g.cluster}/${g.group})`,
-        and(`cluster:${quoted(g.cluster)}`, `group:${quoted(g.group)}`),
-        g.threshold,
-        panels.partitionLag,
-      ),
-    ),
-  ];
-
-  const time = thresholds.timeLag ?? { default: DEFAULT_TIME_LAG_MS, groups: [] };
-  const timeListed = time.groups.map((g) => `(cluster:${quoted(g.cluster)} AND group:${quoted(g.group)})`);
+  const lag = perGroupRules(thresholds, 'lag', 'warren-lag-default', lagRuleUid, (uid, title, query, limit) => lagRule(uid, title, query, limit, panels.partitionLag));
   const timeLagPanel = panels.timeLag ?? panels.partitionLag;
-  const timeLag: Rule[] = [
-    timeLagRule(
-      'warren-time-lag-default',
-      'Consumer group time lag above threshold',
-      timeListed.length === 0 ? '' : `*:* AND NOT (${timeListed.join(' OR ')})`,
-      time.default,
-      timeLagPanel,
-    ),
-    ...time.groups.map((g) =>
-      timeLagRule(
-        timeLagRuleUid(g.cluster, g.group),
-        `Consumer group time lag above threshold (${g.cluster}/${g.group})`,
-        and(`cluster:${quoted(g.cluster)}`, `group:${quoted(g.group)}`),
-        g.threshold,
-        timeLagPanel,
-      ),
-    ),
-  ];
+  const timeLag = perGroupRules(
+    thresholds.timeLag ?? { default: DEFAULT_TIME_LAG_MS, groups: [] },
+    'time lag',
+    'warren-time-lag-default',
+    timeLagRuleUid,
+    (uid, title, query, limit) => timeLagRule(uid, title, query, limit, timeLagPanel),
+  );
 
   const pipeline: Rule[] = [
     {

@@ -4,11 +4,9 @@ import { stat, statusCodeMapping, statusTimeline, table, timeseries } from '../p
 import type { PanelSpec } from '../panels.ts';
 import { and, max, min, overTime, perValue, terms, uniqueCount, varFilter } from '../query.ts';
 import { DEFAULT_TIME_LAG_MS } from '../thresholds.ts';
-import { CURRENT_WINDOW } from './overview.ts';
+import { CURRENT_WINDOW, RATE_UNIT } from './overview.ts';
 
 export const CONSUMER_GROUP_UID = 'warren-consumer-group';
-/** Messages per second, as Grafana's custom-suffix unit. */
-export const RATE_UNIT = 'suffix: msg/s';
 
 const GROUP = varFilter('cluster', 'group');
 const PARTITIONS = varFilter('cluster', 'group', 'topic');

@@ -6,6 +6,8 @@ import { and, max, overTime, terms, uniqueCount, varFilter } from '../query.ts';
 
 /** "Now" for panels that show the current state: at least one collector cycle (default 30 s), with margin. */
 export const CURRENT_WINDOW = '2m';
+/** Messages per second, as Grafana's custom-suffix unit. */
+export const RATE_UNIT = 'suffix: msg/s';
 const RECENT = `@timestamp:[now-${CURRENT_WINDOW} TO *]`;
 
 function groupsIn(status: StatusName, code: number) {
@@ -65,7 +67,7 @@ export function overview(): Record<string, unknown> {
               { from: 'Max total_lag', to: 'Total lag', unit: 'short' },
               { from: 'Max max_lag', to: 'Max lag', unit: 'short' },
               { from: 'Max max_time_lag_ms', to: 'Max time lag', unit: 'ms' },
-              { from: 'Max lag_velocity', to: 'Velocity', unit: 'suffix: msg/s' },
+              { from: 'Max lag_velocity', to: 'Velocity', unit: RATE_UNIT },
               { from: 'Max', to: 'Last change', unit: 'dateTimeAsIso' },
               { from: 'Max @timestamp', to: 'Last report', unit: 'dateTimeAsIso' },
             ],
