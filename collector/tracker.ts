@@ -86,7 +86,6 @@ interface GroupState {
 interface ClusterState {
   topics: Map<string, TopicMetadata>;
   logEnd: Map<string, (number | null)[]>;
-  logStart: Map<string, (number | null)[]>;
   /** Log-end history per topic-partition (index = partition), shared by every group reading it. */
   logEnds: Map<string, LogEndHistory[]>;
   groups: Map<string, GroupState>;
@@ -119,7 +118,6 @@ export class Tracker implements StateView {
       this.#clusters.set(name, {
         topics: new Map(),
         logEnd: new Map(),
-        logStart: new Map(),
         logEnds: new Map(),
         groups: new Map(),
         forgotten: new Map(),
@@ -162,7 +160,6 @@ export class Tracker implements StateView {
     }
     state.topics = topics;
     state.logEnd = scrape.logEnd;
-    state.logStart = scrape.logStart ?? new Map();
     if (this.#options.timeLag !== false) this.#recordLogEnds(state, scrape, at);
 
     // Groups gone from the broker are deleted; forgotten groups stay forgotten until their offsets move.
@@ -376,6 +373,7 @@ export class Tracker implements StateView {
       for (const p of [...ids].sort((a, b) => a - b)) {
         const committed = committedOnTopic?.get(p) ?? null;
         const logEnd = ends?.[p] ?? null;
+        const logStart = starts?.[p] ?? null;
         const owner = owned?.get(p);
         let history = histories.get(p);
         if (!history) histories.set(p, (history = emptyHistory()));
@@ -395,7 +393,7 @@ export class Tracker implements StateView {
           owned: owner !== undefined,
           committed,
           logEnds: logEnds?.[p],
-          logStart: starts?.[p] ?? null,
+          logStart,
           exactProducedAt: recordTimes?.get(p) ?? null,
         });
         details.push({
@@ -403,7 +401,7 @@ export class Tracker implements StateView {
           partition: p,
           committed,
           logEnd,
-          logStart: starts?.[p] ?? null,
+          logStart,
           memberId: owner?.memberId ?? '',
           host: owner?.host ?? '',
           clientId: owner?.clientId ?? '',

@@ -48,7 +48,7 @@ export function partitionTrend(
   const spanMs = nowMs - first.timestamp;
   if (!(spanMs > 0)) return UNKNOWN;
   const velocity = (currentLag - firstLag) / (spanMs / 1000);
-  return trendOf(velocity, spanMs, currentLag, logStart !== null && committed !== null ? lossMs(committed, logStart, velocity) : null);
+  return trendOf(velocity, spanMs, currentLag, logStart !== null ? lossMs(committed, logStart, velocity) : null);
 }
 
 function lossMs(committed: number, logStart: number, velocity: number): number {
