@@ -4,7 +4,7 @@
 // the record times at the committed offsets come last (record-time.ts). Topics deleted or created mid-cycle and
 // moving partition leaders are read around (topic-churn.ts).
 import { readFileSync } from 'node:fs';
-import { Admin, ResponseError, consumerGroupDescribeV0, type ClusterMetadata } from '@platformatic/kafka';
+import { Admin, consumerGroupDescribeV0, type ClusterMetadata } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { readSecret, type ClusterConfig } from '../config.ts';
 import type {
@@ -17,7 +17,7 @@ import type {
   TopicMetadata,
 } from '../types.ts';
 import { exactPositions, readRecordTimes, recordTimesByGroup } from './record-time.ts';
-import { listOffsetsByLeader, readMetadata, type ListedOffsets } from './topic-churn.ts';
+import { listOffsetsByLeader, partialResponse, readMetadata, type ListedOffsets } from './topic-churn.ts';
 
 /** Group protocol types a consumer-lag monitor looks at: consumers, and groups that only commit (assign()). */
 const CONSUMER_PROTOCOL_TYPES = new Set(['consumer', '']);
@@ -314,8 +314,8 @@ export class KafkaSource {
       } catch (error) {
         // A per-group error (e.g. the group vanished since ListGroups) fails the whole response in the client;
         // keep the groups that did answer and report the others.
-        const partial = error instanceof ResponseError ? (error as ResponseError & { response?: unknown }).response : undefined;
-        if (!partial || typeof partial !== 'object' || !('groups' in partial)) {
+        const partial = partialResponse(error);
+        if (!partial || !('groups' in partial)) {
           throw new KafkaSourceError('describe-groups', `describe-groups failed: ${describeError(error)}`);
         }
         response = partial as consumerGroupDescribeV0.ConsumerGroupDescribeResponse;

@@ -6,9 +6,10 @@
 // transaction marker (control batch, never delivered to consumers) or a record removed by compaction.
 // No record at or after X below the high watermark means there is nothing to consume yet: no time.
 // Reads are read_uncommitted, like the log ends: a record of an aborted transaction can be the answer.
-import { ResponseError, kGetApi, protocolErrorsCodesById, type API, type Admin, type ClusterMetadata, type KafkaRecord, type RecordsBatch, type fetchV17 } from '@platformatic/kafka';
+import { protocolErrorsCodesById, type API, type Admin, type ClusterMetadata, type KafkaRecord, type RecordsBatch, type fetchV17 } from '@platformatic/kafka';
 import type { ScrapedGroup } from '../types.ts';
 import { describeError } from './kafka.ts';
+import { brokerApi, partialResponse } from './topic-churn.ts';
 
 export interface RecordPosition {
   topic: string;
@@ -189,7 +190,7 @@ export async function readRecordTimes(admin: Admin, positions: Iterable<RecordPo
   let api: FetchApi;
   let metadata: ClusterMetadata;
   try {
-    api = await fetchApi(admin);
+    api = await brokerApi(admin, 'Fetch');
     metadata = options.metadata ?? (await admin.metadata({ topics: [...new Set(work.map((w) => w.topic))] }));
   } catch (error) {
     for (const w of work) failAll(w, `fetch setup failed: ${describeError(error)}`);
@@ -346,16 +347,8 @@ async function sendFetch(admin: Admin, api: FetchApi, metadata: ClusterMetadata,
     return await api.async(connection, 0, 0, maxBytes, READ_UNCOMMITTED, NO_SESSION_ID, NO_SESSION_EPOCH, [...topics.values()], [], '');
   } catch (error) {
     // A partition-level error fails the whole call in the client; the response is kept on the error.
-    const response = error instanceof ResponseError ? (error as ResponseError & { response?: unknown }).response : undefined;
-    if (response && typeof response === 'object' && 'responses' in response && (response as fetchV17.FetchResponse).errorCode === 0) return response as fetchV17.FetchResponse;
+    const response = partialResponse(error);
+    if (response && 'responses' in response && (response as fetchV17.FetchResponse).errorCode === 0) return response as fetchV17.FetchResponse;
     throw error;
   }
 }
-
-/** The Fetch version the client and the cluster agree on (the client caches the broker's ApiVersions). */
-function fetchApi(admin: Admin): Promise<FetchApi> {
-  return new Promise((resolve, reject) => {
-    admin[kGetApi]<Parameters<typeof fetchV17.createRequest>, fetchV17.FetchResponse>('Fetch', (error, api) => (error || !api ? reject(error ?? new Error('no Fetch API')) : resolve(api)));
-  });
-}
-

@@ -156,10 +156,19 @@ export function takeAnswer(asked: readonly ListOffsetsRequestTopic[], response: 
   }
 }
 
-/** The partial answer a ListOffsets ResponseError carries (partition-level errors fail the whole call in the client). */
-function partialAnswer(error: unknown): ListOffsetsResponse | undefined {
+/**
+ * The response a ResponseError carries: a partition- or group-level error fails the whole call in the client,
+ * with the rest of the answer kept on the error. Undefined for any other error.
+ */
+export function partialResponse(error: unknown): object | undefined {
   const response = error instanceof ResponseError ? (error as ResponseError & { response?: unknown }).response : undefined;
-  return response && typeof response === 'object' && Array.isArray((response as ListOffsetsResponse).topics) ? (response as ListOffsetsResponse) : undefined;
+  return response && typeof response === 'object' ? response : undefined;
+}
+
+/** The partial answer a ListOffsets ResponseError carries. */
+function partialAnswer(error: unknown): ListOffsetsResponse | undefined {
+  const response = partialResponse(error);
+  return response && Array.isArray((response as ListOffsetsResponse).topics) ? (response as ListOffsetsResponse) : undefined;
 }
 
 /**
@@ -171,7 +180,7 @@ export async function listOffsetsByLeader(admin: Admin, metadata: ClusterMetadat
   const { byLeader, failed } = planByLeader(metadata, topics, timestamp);
   const result: ListedOffsets = { offsets: new Map(), failed };
   if (byLeader.size === 0) return result;
-  const api = await listOffsetsApi(admin);
+  const api: ListOffsetsApi = await brokerApi(admin, 'ListOffsets');
   await Promise.all(
     [...byLeader].map(async ([leader, asked]) => {
       let response: ListOffsetsResponse;
@@ -196,9 +205,9 @@ export async function listOffsetsByLeader(admin: Admin, metadata: ClusterMetadat
   return result;
 }
 
-/** The ListOffsets version the client and the cluster agree on (the client caches the broker's ApiVersions). */
-function listOffsetsApi(admin: Admin): Promise<ListOffsetsApi> {
+/** The version of API `name` the client and the cluster agree on (the client caches the broker's ApiVersions). */
+export function brokerApi<Request extends unknown[], Response>(admin: Admin, name: string): Promise<API<Request, Response>> {
   return new Promise((resolve, reject) => {
-    admin[kGetApi]<[number, number, ListOffsetsRequestTopic[]], ListOffsetsResponse>('ListOffsets', (error, api) => (error || !api ? reject(error ?? new Error('no ListOffsets API')) : resolve(api as ListOffsetsApi)));
+    admin[kGetApi]<Request, Response>(name, (error, api) => (error || !api ? reject(error ?? new Error(`no ${name} API`)) : resolve(api)));
   });
 }
