@@ -5,17 +5,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../evaluator/index.ts';
 import { consumerDetailJson, statusJson } from './burrow-json.ts';
 import { clusterModule } from './config-json.ts';
-import type { Params, RouteContext } from './context.ts';
-import { requestInfo, sendError } from './errors.ts';
+import type { RouteContext } from './context.ts';
+import { replies } from './errors.ts';
 import { addRoute } from './router.ts';
 
 export function registerBurrowRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { state, host } = ctx;
-  const info = (request: FastifyRequest) => requestInfo(request, host);
-  const params = (request: FastifyRequest) => request.params as Params;
-  const ok = (reply: FastifyReply, message: string, payload: Record<string, unknown>) =>
-    reply.send({ error: false, message, ...payload, request: info(reply.request) });
-  const fail = (reply: FastifyReply, status: number, message: string) => sendError(reply, status, message, host);
+  const { params, ok, fail } = replies(host);
 
   // --- admin (text, never authenticated) -----------------------------------------------------------
   addRoute(app, '/burrow/admin', { GET: (_request, reply) => reply.type('text/plain; charset=utf-8').send('GOOD') }, host);

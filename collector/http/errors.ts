@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Params } from './context.ts';
 
 /** Burrow's `request` object: the request path (no query string, percent-decoded) and the server's hostname. */
 export interface RequestInfo {
@@ -45,6 +46,19 @@ export function errorBody(message: string, request: RequestInfo): ErrorBody {
 /** Sends Burrow's error shape with an HTTP status. */
 export function sendError(reply: FastifyReply, status: number, message: string, host: string): FastifyReply {
   return reply.code(status).type('application/json').send(errorBody(message, requestInfo(reply.request, host)));
+}
+
+/**
+ * The helpers of a route module: its path parameters, Burrow's success envelope (`error: false`, the message, the
+ * payload, `request`) and its error shape with a status.
+ */
+export function replies(host: string) {
+  return {
+    params: (request: FastifyRequest) => request.params as Params,
+    ok: (reply: FastifyReply, message: string, payload: Record<string, unknown>) =>
+      reply.send({ error: false, message, ...payload, request: requestInfo(reply.request, host) }),
+    fail: (reply: FastifyReply, status: number, message: string) => sendError(reply, status, message, host),
+  };
 }
 
 /** Messages for the fastify errors a client can cause; anything else is Warren's fault. */

@@ -6,13 +6,13 @@ import type { PartitionResult, RebalanceHold, TimeLag, Trend } from '../../evalu
 import { lagByMember, type MemberLag } from '../canary.ts';
 import { compareGroups, type GroupComparison } from '../compare.ts';
 import type { GroupReport, MemberRef, OffsetMark, WarrenEvent } from '../types.ts';
-import type { Params, RouteContext } from './context.ts';
-import { requestInfo, sendError } from './errors.ts';
+import type { RouteContext } from './context.ts';
+import { replies } from './errors.ts';
 import { addRoute } from './router.ts';
 
 // --- JSON shapes -------------------------------------------------------------------------------------
 
-export interface TrendJson {
+interface TrendJson {
   kind: Trend['kind'];
   /** Change of the lag in messages per second (positive: falling behind); null when unknown. */
   velocity: number | null;
@@ -21,7 +21,7 @@ export interface TrendJson {
   data_loss_ms: number | null;
 }
 
-export function trendJson(trend: Trend): TrendJson {
+function trendJson(trend: Trend): TrendJson {
   switch (trend.kind) {
     case 'unknown':
       return { kind: 'unknown', velocity: null, span_ms: null, catch_up_ms: null, data_loss_ms: null };
@@ -34,7 +34,7 @@ export function trendJson(trend: Trend): TrendJson {
   }
 }
 
-export interface RebalanceJson {
+interface RebalanceJson {
   kind: RebalanceHold['kind'];
   /** When the rebalance started (ms); null while stable. */
   since: number | null;
@@ -43,7 +43,7 @@ export interface RebalanceJson {
   judged: string | null;
 }
 
-export function rebalanceJson(hold: RebalanceHold): RebalanceJson {
+function rebalanceJson(hold: RebalanceHold): RebalanceJson {
   switch (hold.kind) {
     case 'stable':
       return { kind: 'stable', since: null, held: null, judged: null };
@@ -66,7 +66,7 @@ function timeLagFields(lag: TimeLag) {
   };
 }
 
-export function timeLagJson(report: GroupReport) {
+function timeLagJson(report: GroupReport) {
   const r = report.result;
   const trend = trendJson(r.trend);
   const max = r.maxTimeLag;
@@ -119,7 +119,7 @@ function memberLagJson(m: MemberLag) {
   };
 }
 
-export function membersJson(report: GroupReport) {
+function membersJson(report: GroupReport) {
   const split = lagByMember(report);
   return {
     cluster: report.cluster,
@@ -135,7 +135,7 @@ export function membersJson(report: GroupReport) {
 const memberRefJson = (m: MemberRef) => ({ member_id: m.memberId, client_id: m.clientId, host: m.host, instance_id: m.instanceId });
 const offsetMarkJson = (o: OffsetMark) => ({ topic: o.topic, partition: o.partition, committed: o.committed, log_end: o.logEnd });
 
-export function eventJson(event: WarrenEvent) {
+function eventJson(event: WarrenEvent) {
   const base = { kind: event.kind, cluster: event.cluster, group: event.group, at: event.at };
   switch (event.kind) {
     case 'status-change':
@@ -174,7 +174,7 @@ export function eventJson(event: WarrenEvent) {
   }
 }
 
-export function comparisonJson(cluster: string, c: GroupComparison) {
+function comparisonJson(cluster: string, c: GroupComparison) {
   return {
     cluster,
     verdict: c.verdict,
@@ -208,10 +208,7 @@ function queryParam(request: FastifyRequest, name: string): { value?: string; er
 
 export function registerWarrenRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { state, host } = ctx;
-  const params = (request: FastifyRequest) => request.params as Params;
-  const ok = (reply: FastifyReply, message: string, payload: Record<string, unknown>) =>
-    reply.send({ error: false, message, ...payload, request: requestInfo(reply.request, host) });
-  const fail = (reply: FastifyReply, status: number, message: string) => sendError(reply, status, message, host);
+  const { params, ok, fail } = replies(host);
 
   /** A group route: the group's report, or Burrow's 404 for an unknown cluster or group. */
   const withReport = (message: string, payload: (report: GroupReport) => Record<string, unknown>) => (request: FastifyRequest, reply: FastifyReply) => {
